@@ -1,0 +1,27 @@
+# Setup, tests and the demo. Every target builds .venv/ from nothing when it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo clean
+
+install: $(STAMP)
+
+# torch first, from the pinned CPU build; then everything else constrained to it,
+# so no dependency can pull a CUDA build.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@if $(BIN)/pip list 2>/dev/null | grep -qi nvidia; then echo "error: a CUDA package was installed" >&2; exit 1; fi
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/ganforge train --data ring8 --out runs/demo-ring8 --overwrite $(DEMO_ARGS)
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,113 @@
+"""The Python facade, scikit-learn style: GAN(...).fit(data) -> self; .sample(n); .save(dir); load(dir)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganforge.config import TrainConfig
+from ganforge.data.dataset import Dataset
+from ganforge.data.points import check_points
+from ganforge.errors import UserError
+from ganforge.training.run import train
+from ganforge.training.state import TrainedRun, load_run
+
+
+class GAN:
+    """A generative model trained on your data.
+
+    Keyword arguments are the run options (see `ganforge train --help`; `lr_generator`,
+    `steps`, `loss`, ...), stored as given and checked by `fit`.
+
+        gan = GAN(loss="non-saturating", steps=5000, seed=0).fit("ring8")
+        points = gan.sample(1000)
+    """
+
+    def __init__(self, **options: Any):
+        self.options = options
+
+    def get_params(self) -> dict[str, Any]:
+        return dict(self.options)
+
+    def fit(self, data: Any, out: str | Path | None = None, overwrite: bool = False,
+            progress: bool = True) -> "GAN":
+        """Trains on `data`: a built-in name, a path to a .npy/.csv of points, or an array / DataFrame
+        of shape (n, d). With `out`, also writes the run directory (config, metrics, report...)."""
+        dataset, name = _as_dataset(data)
+        config = TrainConfig.from_dict({**self.options, "data": name}, origin="GAN options")
+        self._adopt(train(config, dataset, out=out, overwrite=overwrite, progress=progress))
+        return self
+
+    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
+        """n generated points, shape (n, d), in the units of the training data.
+
+        Successive calls give new samples; a given seed always gives the same ones.
+        """
+        self._check_fitted()
+        if n <= 0:
+            raise UserError(f"the number of samples must be > 0, got {n}")
+        if seed is None:
+            seed = int(torch.randint(0, 2**62, (1,), generator=self._sample_rng))
+        return self.run_.sample(n, seed)
+
+    def save(self, directory: str | Path) -> Path:
+        """Writes config.yaml and the checkpoint to `directory`; `ganforge.load` reads it back."""
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.config_.to_yaml(directory / "config.yaml")
+        if not self.run_.save(directory):
+            raise UserError("the model's weights are not finite (the run diverged); nothing was saved")
+        return directory
+
+    @property
+    def generator_(self) -> torch.nn.Module:
+        self._check_fitted()
+        return self.run_.model.G
+
+    @property
+    def discriminator_(self) -> torch.nn.Module:
+        self._check_fitted()
+        return self.run_.model.D
+
+    def _adopt(self, run: TrainedRun) -> None:
+        self.run_ = run
+        self.config_ = run.config
+        self.encoder_ = run.encoder
+        self.history_ = run.records
+        self.summary_ = run.summary
+        self._sample_rng = torch.Generator().manual_seed(run.config.seed + 3)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "run_"):
+            raise UserError("this GAN is not fitted yet; call fit(data) first")
+
+
+def load(directory: str | Path, device: str | None = None) -> GAN:
+    """A fitted GAN from a run directory or a directory written by GAN.save."""
+    run = load_run(Path(directory), device=device)
+    gan = GAN(**{k: v for k, v in run.config.to_dict().items() if k != "data"})
+    gan._adopt(run)
+    return gan
+
+
+def _as_dataset(data: Any) -> tuple[Dataset | None, str]:
+    """(dataset, name): None for a name or path, loaded later; an in-memory Dataset for arrays."""
+    if isinstance(data, (str, Path)):
+        return None, str(data)
+    try:
+        import pandas as pd
+
+        if isinstance(data, pd.DataFrame):
+            data = data.to_numpy()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(data, torch.Tensor):
+        data = data.detach().cpu().numpy()
+    if not isinstance(data, np.ndarray):
+        raise UserError(f"fit() takes a dataset name, a path, an array or a DataFrame, not {type(data).__name__}")
+    points = check_points(data, "the data")
+    return Dataset(name="array", dim=points.shape[1], points=points), "array"

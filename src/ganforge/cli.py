@@ -1,0 +1,166 @@
+"""The command line: parses and validates, then calls the library. User mistakes -> `error: ...`, exit 2."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import importlib
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
+import ganforge.losses  # noqa: F401  (registers the losses)
+import ganforge.models.gan  # noqa: F401  (registers the model)
+from ganforge.config import CHOICES, HELP, TrainConfig, read_yaml
+from ganforge.errors import UserError
+from ganforge.registry import datasets, losses, models
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Train GANs on your own data, see what the game did, measure it honestly.")
+out_console = Console()
+
+# Options that --resume accepts: everything else comes from the run's own configuration.
+RESUME_OVERRIDES = ("steps", "device")
+
+
+def _train_options() -> list[inspect.Parameter]:
+    """One --option per TrainConfig field, all defaulting to None so we know which were given."""
+    params = []
+    defaults = TrainConfig()
+    for key in TrainConfig.keys():
+        default = getattr(defaults, key)
+        flag = "--" + key.replace("_", "-")
+        choices = {"loss": losses.names(), "model": models.names(), **CHOICES}.get(key)
+        shown = ", ".join(map(str, default)) if isinstance(default, list) else default
+        help_text = f"{HELP[key]} [default: {shown}]" + (f" [choices: {', '.join(choices)}]" if choices else "")
+        if isinstance(default, bool):
+            option = typer.Option(None, f"{flag}/--no-{flag[2:]}", help=help_text, show_default=False)
+            annotation = Optional[bool]
+        else:
+            option = typer.Option(None, flag, help=help_text, show_default=False)
+            annotation = {int: Optional[int], float: Optional[float]}.get(type(default), Optional[str])
+        params.append(inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation))
+    return params
+
+
+def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quiet: bool, **given: Any) -> None:
+    """Train a model and write a run directory: config, metrics, checkpoint, plots and report."""
+    from ganforge.training.run import train as run_training
+
+    given = {k: v for k, v in given.items() if v is not None}
+    if resume:
+        extra = sorted(set(given) - set(RESUME_OVERRIDES)) + (["config"] if config else [])
+        if extra:
+            raise UserError(f"--resume continues the run in {out} with its own configuration; "
+                            f"drop --{extra[0].replace('_', '-')} (only --steps and --device may change)")
+        run = run_training(None, out=out, resume=True, progress=not quiet, **given)
+    else:
+        values = read_yaml(config) if config else {}
+        origin = f"config file {config}" if config else "options"
+        TrainConfig.from_dict(values, origin=origin)  # names the bad key of the file itself
+        run = run_training(TrainConfig.from_dict({**values, **given}, origin=origin), out=out,
+                           overwrite=overwrite, progress=not quiet)
+    _print_summary(run.summary, out)
+    if run.summary["stopped_because"] == "interrupted":
+        print(f"interrupted at step {run.summary['steps']}; continue with: ganforge train --out {out} --resume",
+              file=sys.stderr)
+        raise typer.Exit(130)
+
+
+def _train_command(out: Path = typer.Option(..., "--out", "-o", help="run directory to write"),
+                   config: Optional[Path] = typer.Option(None, "--config", help="YAML file of options (CLI flags win)"),
+                   resume: bool = typer.Option(False, "--resume", help="continue the run in --out from its last checkpoint"),
+                   overwrite: bool = typer.Option(False, "--overwrite", help="replace a run already in --out"),
+                   quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+                   **given: Any) -> None:
+    train(out, config, resume, overwrite, quiet, **given)
+
+
+_signature = inspect.signature(_train_command)
+_train_command.__signature__ = _signature.replace(
+    parameters=[p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD] + _train_options())
+_train_command.__doc__ = train.__doc__
+app.command("train")(_train_command)
+
+
+@app.command("sample")
+def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one written by GAN.save)"),
+           n: int = typer.Option(..., "-n", help="number of samples"),
+           output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .npy or .png"),
+           seed: int = typer.Option(0, "--seed", help="sampling seed"),
+           overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing output file")) -> None:
+    """Draw samples from a trained model into a .csv, .npy or .png file."""
+    from ganforge.api import load
+    from ganforge.io import write_samples
+
+    if n <= 0:
+        raise UserError(f"-n must be > 0, got {n}")
+    if output.exists() and not overwrite:
+        raise UserError(f"{output} exists; use --overwrite to replace it")
+    write_samples(load(run_dir).sample(n, seed=seed), output)
+    print(f"wrote {n} samples to {output}")
+
+
+@app.command("evaluate")
+def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
+             n: int = typer.Option(2500, "-n", help="generated samples to score"),
+             seed: int = typer.Option(0, "--seed", help="sampling seed")) -> None:
+    """Score a trained model against its data; writes DIR/evaluation.json."""
+    from ganforge.metrics.evaluate import evaluate_samples
+    from ganforge.training.state import load_run
+
+    if n <= 0:
+        raise UserError(f"-n must be > 0, got {n}")
+    run = load_run(run_dir)
+    figures = {"samples": n, **evaluate_samples(run.load_dataset(), run.sample(n, seed), seed)}
+    (Path(run_dir) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
+    _print_table(f"evaluation of {run_dir}", figures)
+
+
+@app.command("datasets")
+def list_datasets() -> None:
+    """List the built-in datasets."""
+    table = Table("name", "dim", "description")
+    for name, dist in datasets.items():
+        table.add_row(name, str(dist.dim), dist.description)
+    out_console.print(table)
+
+
+def _print_summary(summary: dict[str, Any], out: Path) -> None:
+    keys = ["steps", "wall_seconds", "steps_per_second", "stopped_because", "modes_covered", "modes_total",
+            "high_quality_fraction", "reverse_kl", "js_divergence"]
+    _print_table("summary", {k: summary[k] for k in keys if k in summary})
+    print(f"report: {out / 'report.html'}")
+
+
+def _print_table(title: str, figures: dict[str, Any]) -> None:
+    table = Table("figure", "value", title=title)
+    for key, value in figures.items():
+        table.add_row(key, f"{value:.4g}" if isinstance(value, float) else str(value))
+    out_console.print(table)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the app and turns every user mistake into one line on stderr, exit 2."""
+    command = typer.main.get_command(app)
+    # typer runs on click, or on its own vendored copy of it in newer releases: use whichever it has.
+    click = importlib.import_module(type(command).__module__.rsplit(".", 1)[0])
+    try:
+        code = command.main(args=argv, prog_name="ganforge", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.ClickException as exc:
+        print(f"error: {exc.format_message()}", file=sys.stderr)
+        code = 2
+    except click.exceptions.Abort:
+        print("error: aborted", file=sys.stderr)
+        code = 130
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

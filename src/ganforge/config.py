@@ -1,0 +1,214 @@
+"""The typed run configuration: defaults, validation, and YAML in and out."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganforge.errors import UserError
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on. Written to the run directory as config.yaml."""
+
+    data: str = "ring8"
+    model: str = "gan"
+    loss: str = "non-saturating"
+    steps: int = 3000
+    batch_size: int = 256
+    noise_dim: int = 8
+    generator_hidden: list[int] = field(default_factory=lambda: [256, 256, 256])
+    discriminator_hidden: list[int] = field(default_factory=lambda: [256, 256, 256])
+    lr_generator: float = 2e-4
+    lr_discriminator: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    discriminator_steps: int = 1  # k D steps ...
+    generator_steps: int = 1  # ... then m G steps, repeated
+    ema: float = 0.0  # decay of an exponential moving average of G's weights; 0 = off
+    pack: int = 1  # PacGAN: D sees `pack` samples at once
+    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
+    label_flip: float = 0.0  # probability of swapping a label (noisy labels)
+    instance_noise: float = 0.0  # std of noise added to D's inputs, annealed linearly to 0
+    discriminator_activation: str = "leaky_relu"
+    generator_dropout: float = 0.0
+    spectral_norm: bool = False
+    gradient_penalty: float = 10.0  # weight of the WGAN-GP term (wasserstein loss only)
+    r1: float = 0.0  # weight gamma of the R1 penalty on real data; 0 = off
+    log_every: int = 100
+    checkpoint_every: int = 1000
+    eval_samples: int = 2500
+    stop_at_equilibrium: bool = False
+    equilibrium_tolerance: float = 0.05
+    equilibrium_window: int = 5
+    seed: int = 0
+    device: str = "auto"
+    tensorboard: bool = False
+
+    # --- construction and validation -------------------------------------------------------
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], origin: str = "configuration") -> "TrainConfig":
+        unknown = sorted(set(values) - set(cls.keys()))
+        if unknown:
+            raise UserError(f"{origin}: unknown key {unknown[0]!r}")
+        config = cls()
+        for key, value in values.items():
+            setattr(config, key, _coerce(key, value, getattr(config, key), origin))
+        config.validate()
+        return config
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return TrainConfig.from_dict({**self.to_dict(), **changes})
+
+    def validate(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UserError(f"{_flag(f.name)} must be a finite number, got {value}")
+        positive = ["steps", "batch_size", "noise_dim", "lr_generator", "lr_discriminator",
+                    "discriminator_steps", "generator_steps", "pack", "log_every",
+                    "checkpoint_every", "eval_samples", "equilibrium_window"]
+        for key in positive:
+            if getattr(self, key) <= 0:
+                raise UserError(f"{_flag(key)} must be > 0, got {getattr(self, key)}")
+        in_unit = {"beta1": (0, 1), "beta2": (0, 1), "ema": (0, 1), "label_smoothing": (0, 0.5),
+                   "label_flip": (0, 0.5), "generator_dropout": (0, 1), "equilibrium_tolerance": (0, 0.5)}
+        for key, (low, high) in in_unit.items():
+            value = getattr(self, key)
+            if not low <= value < high:
+                raise UserError(f"{_flag(key)} must be in [{low}, {high}), got {value}")
+        for key in ("instance_noise", "gradient_penalty", "r1"):
+            if getattr(self, key) < 0:
+                raise UserError(f"{_flag(key)} must be >= 0, got {getattr(self, key)}")
+        for key in ("generator_hidden", "discriminator_hidden"):
+            if not getattr(self, key) or any(h <= 0 for h in getattr(self, key)):
+                raise UserError(f"{_flag(key)} must be a list of positive layer widths")
+        if self.batch_size % self.pack:
+            raise UserError(f"--batch-size ({self.batch_size}) must be a multiple of --pack ({self.pack})")
+        if self.eval_samples % self.pack:
+            raise UserError(f"--eval-samples ({self.eval_samples}) must be a multiple of --pack ({self.pack})")
+        for key, allowed in CHOICES.items():
+            if getattr(self, key) not in allowed:
+                raise UserError(f"{_flag(key)} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}")
+        if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
+            raise UserError(f"--device must be auto, cpu or cuda[:N], got {self.device!r}")
+        # Names are checked against the registries where they are used (data, model, loss).
+
+    # --- YAML ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self, path: Path) -> None:
+        path.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> "TrainConfig":
+        return cls.from_dict(read_yaml(path), origin=f"config file {path}")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping from a file, or a UserError saying what is wrong with it."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        values = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where else ""
+        raise UserError(f"config file {path} is not valid YAML{line}") from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise UserError(f"config file {path} must hold a mapping of option: value")
+    return {str(k).replace("-", "_"): v for k, v in values.items()}
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
+    """Converts a YAML/CLI value to the type of the field's default, or raises a UserError."""
+    bad = UserError(f"{origin}: {key} must be {type(default).__name__}, got {value!r}")
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        raise bad
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise bad
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, bool):
+            raise bad
+        try:
+            return float(value)  # YAML reads 1e-4 as a string; float() takes it
+        except (TypeError, ValueError):
+            raise bad from None
+    if isinstance(default, list):
+        if isinstance(value, str):
+            value = [v for v in value.replace(",", " ").split()]
+        if not isinstance(value, (list, tuple)):
+            raise bad
+        try:
+            return [int(v) for v in value]
+        except (TypeError, ValueError):
+            raise bad from None
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise bad
+        return value
+    raise bad
+
+
+# One line of help per option: `ganforge train --help` and the README show these.
+HELP = {
+    "data": "built-in dataset name (see `ganforge datasets`) or a .npy/.csv file of points",
+    "model": "generative model",
+    "loss": "GAN objective",
+    "steps": "training rounds (k D steps + m G steps each)",
+    "batch_size": "samples per batch",
+    "noise_dim": "dimension of the noise z ~ N(0, I)",
+    "generator_hidden": "G's hidden layer widths, e.g. 256,256,256",
+    "discriminator_hidden": "D's hidden layer widths",
+    "lr_generator": "Adam learning rate of G",
+    "lr_discriminator": "Adam learning rate of D (TTUR: may differ from G's)",
+    "beta1": "Adam beta1 (ganhacks/DCGAN: 0.5)",
+    "beta2": "Adam beta2",
+    "discriminator_steps": "k: D steps per round",
+    "generator_steps": "m: G steps per round",
+    "ema": "keep an exponential moving average of G's weights with this decay (e.g. 0.999); 0 = off",
+    "pack": "PacGAN packing: D judges this many samples at once",
+    "label_smoothing": "one-sided label smoothing: real target 1 - this (e.g. 0.1)",
+    "label_flip": "noisy labels: probability of flipping each real/fake label (e.g. 0.05)",
+    "instance_noise": "std of Gaussian noise added to D's inputs, annealed linearly to 0",
+    "discriminator_activation": "D's activation: leaky_relu (ganhacks) or relu",
+    "generator_dropout": "dropout probability in G's hidden layers (ganhacks tip 17)",
+    "spectral_norm": "spectral normalisation of D's layers",
+    "gradient_penalty": "weight of the WGAN-GP gradient penalty (wasserstein loss)",
+    "r1": "weight of the R1 gradient penalty on real data; 0 = off",
+    "log_every": "steps between log records (metrics.jsonl, progress figures)",
+    "checkpoint_every": "steps between checkpoints",
+    "eval_samples": "generated samples scored at each log (VEEGAN/PacGAN use 2,500)",
+    "stop_at_equilibrium": "stop when D's accuracy stays within 0.5 +- tolerance (the source's rule)",
+    "equilibrium_tolerance": "tolerance around 0.5 for --stop-at-equilibrium",
+    "equilibrium_window": "log records D's accuracy must stay near 0.5",
+    "seed": "random seed; same seed, data and device give the same result",
+    "device": "auto (CUDA when available), cpu or cuda[:N]",
+    "tensorboard": "also write TensorBoard logs to DIR/tensorboard",
+}
+CHOICES = {"discriminator_activation": ("leaky_relu", "relu")}

@@ -1,0 +1,5 @@
+"""The one exception type for user mistakes: the CLI prints it as `error: ...` and exits 2."""
+
+
+class UserError(ValueError):
+    """Bad input from the user (a path, a name, a value, a file). The message is one plain line."""

@@ -1,0 +1,160 @@
+"""The GAN: MLP generator and discriminator, their optimisers, and one round of alternating training."""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import torch
+from torch import Tensor, nn
+
+from ganforge.config import TrainConfig
+from ganforge.errors import UserError
+from ganforge.losses import gradient_penalty, r1_penalty
+from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganforge.registry import losses, models
+
+# Figures accumulated every step and averaged over each log interval, in this order.
+STEP_STATS = ("loss_d", "loss_g", "d_acc_real", "d_acc_fake", "d_real_mean", "d_fake_mean")
+
+
+@models.register("gan")
+class GANModel:
+    """G and D with Adam each (separate learning rates: TTUR), trained k D steps then m G steps."""
+
+    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
+        self.config = config
+        self.device = device
+        self.loss = losses.get(config.loss)
+        if not self.loss.uses_targets and (config.label_smoothing or config.label_flip):
+            raise UserError(f"--label-smoothing and --label-flip need a loss with real/fake targets "
+                            f"(minimax, non-saturating, least-squares), not {config.loss!r}")
+        self.G = MLPGenerator(config.noise_dim, data_dim, config.generator_hidden,
+                              dropout=config.generator_dropout).to(device)
+        self.D = MLPDiscriminator(data_dim, config.discriminator_hidden, config.discriminator_activation,
+                                  config.spectral_norm, config.pack).to(device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
+        betas = (config.beta1, config.beta2)
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
+        self._stat_sum = torch.zeros(len(STEP_STATS), device=device)
+        self._stat_count = 0
+        self._measure_grads = False
+        self._grad_norms = {"grad_norm_d": float("nan"), "grad_norm_g": float("nan")}
+
+    # --- training ---------------------------------------------------------------------------
+
+    def train_step(self, real_batch: Callable[[], Tensor], rng: torch.Generator, progress: float) -> None:
+        """One round: k discriminator steps, then m generator steps. progress runs 0 -> 1 over the run."""
+        cfg, B = self.config, self.config.batch_size
+        noise_std = cfg.instance_noise * (1.0 - progress)  # ganhacks: instance noise decaying to 0
+
+        # 1. Discriminator: k steps on a real batch and a batch from the current G.
+        for _ in range(cfg.discriminator_steps):
+            x = real_batch()
+            with torch.no_grad():
+                fake = self.G(self._noise(B, rng))
+            if noise_std > 0:
+                x = x + noise_std * torch.randn(x.shape, generator=rng, device=self.device)
+                fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
+            if cfg.r1 > 0:
+                x.requires_grad_(True)
+            real_out, fake_out = self.D(x), self.D(fake)
+            real_target, fake_target = self._targets(real_out.shape[0], rng)
+            loss_d = self.loss.discriminator(real_out, fake_out, real_target, fake_target)
+            if self.loss.needs_gradient_penalty and cfg.gradient_penalty > 0:
+                loss_d = loss_d + cfg.gradient_penalty * gradient_penalty(self.D, x.detach(), fake, rng)
+            if cfg.r1 > 0:
+                loss_d = loss_d + cfg.r1 * r1_penalty(real_out, x)
+            self.opt_D.zero_grad(set_to_none=True)
+            loss_d.backward()
+            if self._measure_grads:
+                self._grad_norms["grad_norm_d"] = _grad_norm(self.D)
+            self.opt_D.step()
+
+        # 2. Generator: m steps against the updated D.
+        for _ in range(cfg.generator_steps):
+            fake = self.G(self._noise(B, rng))
+            if noise_std > 0:
+                fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
+            loss_g = self.loss.generator(self.D(fake))
+            self.opt_G.zero_grad(set_to_none=True)
+            loss_g.backward()
+            if self._measure_grads:
+                self._grad_norms["grad_norm_g"] = _grad_norm(self.G)
+            self.opt_G.step()
+            if self.G_ema is not None:
+                self._update_ema()
+
+        with torch.no_grad():
+            says_real, says_fake_real = self.loss.says_real(real_out, fake_out)
+            self._stat_sum += torch.stack([
+                loss_d.detach(), loss_g.detach(),
+                says_real.float().mean(), (~says_fake_real).float().mean(),
+                self.loss.real_probability(real_out).mean(), self.loss.real_probability(fake_out).mean(),
+            ])
+        self._stat_count += 1
+
+    def measure_gradients(self, on: bool) -> None:
+        """Gradient norms cost a pass over all parameters: the loop asks for them on log steps only."""
+        self._measure_grads = on
+
+    def pop_stats(self) -> dict[str, float]:
+        """Figures averaged since the last call; D's accuracy is the mean over real and generated."""
+        values = (self._stat_sum / max(self._stat_count, 1)).tolist()
+        stats = dict(zip(STEP_STATS, values))
+        stats["d_acc"] = 0.5 * (stats["d_acc_real"] + stats["d_acc_fake"])
+        stats.update(self._grad_norms)
+        self._stat_sum.zero_()
+        self._stat_count = 0
+        return stats
+
+    def _noise(self, n: int, rng: torch.Generator) -> Tensor:
+        return torch.randn(n, self.config.noise_dim, generator=rng, device=self.device)  # z ~ N(0, I)
+
+    def _targets(self, n: int, rng: torch.Generator) -> tuple[Tensor | float, Tensor | float]:
+        """Real/fake targets with one-sided smoothing (real only) and random label flips (ganhacks)."""
+        cfg = self.config
+        real, fake = 1.0 - cfg.label_smoothing, 0.0
+        if cfg.label_flip <= 0:
+            return real, fake
+        flip_real = torch.rand(n, generator=rng, device=self.device) < cfg.label_flip
+        flip_fake = torch.rand(n, generator=rng, device=self.device) < cfg.label_flip
+        real_t = torch.where(flip_real, torch.zeros(n, device=self.device), torch.full((n,), real, device=self.device))
+        fake_t = torch.where(flip_fake, torch.full((n,), real, device=self.device), torch.zeros(n, device=self.device))
+        return real_t, fake_t
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        for ema, live in zip(self.G_ema.state_dict().values(), self.G.state_dict().values()):
+            if ema.dtype.is_floating_point:
+                ema.lerp_(live, 1.0 - self.config.ema)  # ema = decay * ema + (1 - decay) * live
+            else:
+                ema.copy_(live)
+
+    # --- sampling and state -----------------------------------------------------------------
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        """(n, data_dim) samples in the encoded space, from the EMA generator when there is one."""
+        G = self.G_ema if self.G_ema is not None else self.G
+        was_training = G.training
+        G.eval()
+        out = torch.cat([G(self._noise(min(4096, n - i), generator)) for i in range(0, n, 4096)]) if n else \
+            torch.empty(0, G.net[-1].out_features, device=self.device)
+        G.train(was_training)
+        return out
+
+    def modules(self) -> dict[str, nn.Module]:
+        named = {"generator": self.G, "discriminator": self.D}
+        if self.G_ema is not None:
+            named["generator_ema"] = self.G_ema
+        return named
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"generator": self.opt_G, "discriminator": self.opt_D}
+
+
+def _grad_norm(module: nn.Module) -> float:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))

@@ -1,0 +1,99 @@
+"""A trained (or training) model with everything needed to sample from it, save it and resume it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganforge.config import TrainConfig
+from ganforge.data.dataset import Dataset, load_dataset
+from ganforge.data.encoders import StandardEncoder
+from ganforge.errors import UserError
+from ganforge.registry import models
+from ganforge.training import checkpoint as ckpt
+
+import ganforge.models.gan  # noqa: F401  (registers the model)
+
+ENCODER_FIT_SAMPLES = 100_000
+
+
+@dataclass
+class TrainedRun:
+    """Config, encoder, model and RNG streams; `dataset` is None for a run loaded only to sample."""
+
+    config: TrainConfig
+    encoder: StandardEncoder
+    model: Any
+    data_rng: torch.Generator
+    noise_rng: torch.Generator
+    dataset: Dataset | None = None
+    step: int = 0
+    wall_seconds: float = 0.0
+    records: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def sample(self, n: int, seed: int) -> np.ndarray:
+        """n samples in the user's units, reproducible for a given seed."""
+        generator = torch.Generator(self.model.device).manual_seed(seed)
+        return self.encoder.inverse_transform(self.model.sample(n, generator)).cpu().numpy()
+
+    def load_dataset(self) -> Dataset:
+        if self.dataset is None:
+            self.dataset = load_dataset(self.config.data)
+        return self.dataset
+
+    def save(self, run_dir: Path) -> bool:
+        """Checkpoint to run_dir; False (and nothing written) when a weight is NaN or inf."""
+        tensors = ckpt.model_tensors(self.model)
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.data"] = self.data_rng.get_state()
+        tensors["rng.noise"] = self.noise_rng.get_state()
+        state = {"step": self.step, "wall_seconds": self.wall_seconds, "config": self.config.to_dict(),
+                 "encoder": self.encoder.state(), "optimizer_groups": ckpt.optimizer_groups(self.model)}
+        return ckpt.save_checkpoint(run_dir, tensors, state)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {name}: CUDA is not available on this machine")
+    return torch.device(name)
+
+
+def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
+    """Data, encoder and a freshly initialised model, all seeded from config.seed."""
+    dataset = dataset if dataset is not None else load_dataset(config.data)
+    device = resolve_device(config.device)
+    model_class = models.get(config.model)
+    torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
+    encoder = StandardEncoder().fit(dataset.reference(ENCODER_FIT_SAMPLES, config.seed))
+    model = model_class(config, encoder.output_dim, device)
+    return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
+                      noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
+
+
+def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> TrainedRun:
+    """The run saved in run_dir, at its last checkpoint, ready to sample from or to train on."""
+    tensors, state = ckpt.load_checkpoint(Path(run_dir))
+    try:
+        config = TrainConfig.from_dict({**state["config"], **overrides,
+                                        **({"device": device} if device else {})},
+                                       origin=f"checkpoint in {run_dir}")
+        encoder = StandardEncoder.from_state(state["encoder"])
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
+    torch_device = resolve_device(config.device)
+    model = models.get(config.model)(config, encoder.output_dim, torch_device)
+    ckpt.restore_model(model, tensors, state)
+    run = TrainedRun(config, encoder, model, data_rng=torch.Generator(),
+                     noise_rng=torch.Generator(torch_device), step=state["step"],
+                     wall_seconds=state["wall_seconds"])
+    torch.set_rng_state(tensors["rng.torch"])
+    run.data_rng.set_state(tensors["rng.data"])
+    run.noise_rng.set_state(tensors["rng.noise"])
+    return run
