@@ -54,7 +54,8 @@ def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quie
 
     given = {k: v for k, v in given.items() if v is not None}
     if resume:
-        extra = sorted(set(given) - set(RESUME_OVERRIDES)) + (["config"] if config else [])
+        extra = (sorted(set(given) - set(RESUME_OVERRIDES)) + (["config"] if config else [])
+                 + (["overwrite"] if overwrite else []))
         if extra:
             raise UserError(f"--resume continues the run in {out} with its own configuration; "
                             f"drop --{extra[0].replace('_', '-')} (only --steps and --device may change)")
@@ -149,15 +150,22 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every user mistake into one line on stderr, exit 2."""
     command = typer.main.get_command(app)
     # typer runs on click, or on its own vendored copy of it in newer releases: use whichever it has.
-    click = importlib.import_module(type(command).__module__.rsplit(".", 1)[0])
+    errors = importlib.import_module(typer.BadParameter.__module__)
+    exits = (typer.Exit, getattr(errors, "Exit", typer.Exit))
+    aborts = (typer.Abort, getattr(errors, "Abort", typer.Abort))
     try:
         code = command.main(args=argv, prog_name="ganforge", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except exits as exc:
         code = exc.exit_code
-    except click.exceptions.ClickException as exc:
-        print(f"error: {exc.format_message()}", file=sys.stderr)
-        code = 2
-    except click.exceptions.Abort:
+    except errors.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `ganforge`: the help (typer printed it) is the answer
+            if exc.format_message():
+                print(exc.format_message())
+            code = 0
+        else:
+            print(f"error: {exc.format_message()}", file=sys.stderr)
+            code = 2
+    except aborts:
         print("error: aborted", file=sys.stderr)
         code = 130
     except UserError as exc:

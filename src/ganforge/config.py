@@ -149,7 +149,8 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
             return value
         raise bad
     if isinstance(default, int):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+                or value != int(value)):
             raise bad
         return int(value)
     if isinstance(default, float):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -57,21 +58,33 @@ def _read_npy(path: Path) -> np.ndarray:
 
 
 def _read_csv(path: Path) -> np.ndarray:
+    sep = _delimiter(path)
     try:
-        frame = pd.read_csv(path, sep=None, engine="python", header="infer")
+        frame = pd.read_csv(path, sep=sep, engine="python", header="infer")
+        if _header_is_data(frame):
+            frame = pd.read_csv(path, sep=sep, engine="python", header=None)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise UserError(f"data file {path} is not a readable CSV ({str(exc).splitlines()[0]})") from None
-    if _header_is_data(frame):
-        frame = pd.read_csv(path, sep=None, engine="python", header=None)
     if frame.empty:
         raise UserError(f"data file {path} has no rows")
     numeric = frame.apply(pd.to_numeric, errors="coerce")
     text = numeric.isna() & frame.notna()
     if text.to_numpy().any():
         row, col = map(int, np.argwhere(text.to_numpy())[0])
-        raise UserError(f"data file {path} has a non-numeric value {frame.iat[row, col]!r} "
-                        f"(row {row + 1}, column {frame.columns[col]!r})")
+        name = frame.columns[col]  # the header's name, or pandas' 0-based position without a header
+        column = f"column {col + 1}" + (f" {name!r}" if isinstance(name, str) else "")
+        raise UserError(f"data file {path} has a non-numeric value {frame.iat[row, col]!r} (row {row + 1}, {column})")
     return numeric.to_numpy(dtype=np.float64)
+
+
+def _delimiter(path: Path) -> str:
+    """The CSV's delimiter, guessed from its first lines; a comma when there is none (one column)."""
+    with open(path, newline="", errors="replace") as handle:
+        start = "".join(line for _, line in zip(range(50), handle))
+    try:
+        return csv.Sniffer().sniff(start, delimiters=",;\t| ").delimiter
+    except csv.Error:
+        return ","
 
 
 def _header_is_data(frame: pd.DataFrame) -> bool:

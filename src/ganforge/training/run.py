@@ -30,23 +30,25 @@ def holds_run(directory: Path) -> bool:
     return any((directory / name).exists() for name in RUN_FILES)
 
 
-def prepare_run_dir(out: Path, resume: bool, overwrite: bool) -> None:
-    """Checks the output directory before anything is written to it."""
+def check_run_dir(out: Path, resume: bool, overwrite: bool) -> None:
+    """Checks the output directory before anything is read or written."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file, not a directory")
     if resume:
         if not ckpt.checkpoint_path(out).exists():
             raise UserError(f"--resume: {out} has no checkpoint to continue from")
-        return
-    if out.exists() and holds_run(out):
-        if not overwrite:
-            raise UserError(f"{out} holds another run; use --resume to continue it or --overwrite to replace it")
-        for name in RUN_FILES:
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+    elif out.exists() and holds_run(out) and not overwrite:
+        raise UserError(f"{out} holds another run; use --resume to continue it or --overwrite to replace it")
+
+
+def clear_run_dir(out: Path) -> None:
+    """Removes a previous run's files (only those ganforge writes) once the new run is known to start."""
+    for name in RUN_FILES:
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -57,7 +59,7 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     the checkpoint in `out` (resume_overrides may change steps or device)."""
     if out is not None:
         out = Path(out)
-        prepare_run_dir(out, resume, overwrite)
+        check_run_dir(out, resume, overwrite)
     if resume:
         run = load_run(out, **resume_overrides)
         run.dataset = dataset
@@ -66,8 +68,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         _atomic_write(out / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in run.records))
         snapshots = _read_snapshots(out / "snapshots.npz")
     else:
-        run = new_run(config, dataset)
+        run = new_run(config, dataset)  # validates data and options before the old run is touched
         snapshots = {}
+        if out is not None:
+            clear_run_dir(out)
     config, model, seed = run.config, run.model, run.config.seed
     if out is not None:
         config.to_yaml(out / "config.yaml")

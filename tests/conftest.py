@@ -1,0 +1,9 @@
+"""Test-wide settings: one thread per process, so the suite's timing does not hinge on core contention."""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # inherited by the CLI subprocesses the tests start
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
