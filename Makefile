@@ -20,8 +20,9 @@ $(STAMP): pyproject.toml constraints.txt
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+DEMO_OUT ?= runs/demo-ring8
 demo: $(STAMP)
-	$(BIN)/ganforge train --data ring8 --out runs/demo-ring8 --overwrite $(DEMO_ARGS)
+	$(BIN)/ganforge train --data ring8 --out $(DEMO_OUT) --overwrite $(DEMO_ARGS)
 
 clean:
 	rm -rf $(VENV) runs

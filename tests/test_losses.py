@@ -30,7 +30,7 @@ def t(*values: float) -> torch.Tensor:
 
 
 def close(value: torch.Tensor, expected: float, tol: float = 1e-9) -> bool:
-    return abs(float(value) - expected) <= tol
+    return abs(float(torch.as_tensor(value).detach()) - expected) <= tol
 
 
 # --- the source's game at D = 1/2 ----------------------------------------------------------------

@@ -163,6 +163,8 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
     if isinstance(default, list):
         if isinstance(value, str):
             value = [v for v in value.replace(",", " ").split()]
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = [value]  # YAML reads `generator_hidden: 16` (one layer) as a number
         if not isinstance(value, (list, tuple)):
             raise bad
         try:
