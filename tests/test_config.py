@@ -149,6 +149,10 @@ def test_yaml_errors_are_one_plain_line(tmp_path):
         read_yaml(tmp_path / "missing.yaml")
     with pytest.raises(UserError, match="cannot read config file"):
         read_yaml(tmp_path)  # a folder
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\xff\xfe\x00steps")
+    with pytest.raises(UserError, match="cannot read config file .*binary.yaml: it is not UTF-8 text"):
+        read_yaml(binary)
 
 
 def test_yaml_unknown_key_names_the_file_and_key(tmp_path):

@@ -9,9 +9,10 @@ import numpy as np
 import torch
 
 from ganforge.config import TrainConfig
-from ganforge.data.dataset import Dataset
+from ganforge.data.dataset import IN_MEMORY, Dataset
 from ganforge.data.points import check_points
 from ganforge.errors import UserError
+from ganforge.registry import datasets
 from ganforge.training.run import train
 from ganforge.training.state import TrainedRun, load_run
 
@@ -97,6 +98,8 @@ def load(directory: str | Path, device: str | None = None) -> GAN:
 def _as_dataset(data: Any) -> tuple[Dataset | None, str]:
     """(dataset, name): None for a name or path, loaded later; an in-memory Dataset for arrays."""
     if isinstance(data, (str, Path)):
+        if str(data) not in datasets and Path(data).exists():
+            return None, str(Path(data).resolve())  # the run's config.yaml then works from any directory
         return None, str(data)
     try:
         import pandas as pd
@@ -110,4 +113,4 @@ def _as_dataset(data: Any) -> tuple[Dataset | None, str]:
     if not isinstance(data, np.ndarray):
         raise UserError(f"fit() takes a dataset name, a path, an array or a DataFrame, not {type(data).__name__}")
     points = check_points(data, "the data")
-    return Dataset(name="array", dim=points.shape[1], points=points), "array"
+    return Dataset(name=IN_MEMORY, dim=points.shape[1], points=points), IN_MEMORY

@@ -64,7 +64,11 @@ def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quie
         values = read_yaml(config) if config else {}
         origin = f"config file {config}" if config else "options"
         TrainConfig.from_dict(values, origin=origin)  # names the bad key of the file itself
-        run = run_training(TrainConfig.from_dict({**values, **given}, origin=origin), out=out,
+        merged = {**values, **given}
+        data = merged.get("data")
+        if isinstance(data, str) and data not in datasets and Path(data).exists():
+            merged["data"] = str(Path(data).resolve())  # so evaluate / --resume work from any directory
+        run = run_training(TrainConfig.from_dict(merged, origin=origin), out=out,
                            overwrite=overwrite, progress=not quiet)
     _print_summary(run.summary, out)
     if run.summary["stopped_because"] == "interrupted":
@@ -158,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     except exits as exc:
         code = exc.exit_code
     except errors.ClickException as exc:
-        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `ganforge`: the help (typer printed it) is the answer
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `ganforge`: typer has printed the help
             if exc.format_message():
                 print(exc.format_message())
             code = 0

@@ -124,6 +124,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         text = Path(path).read_text()
     except OSError as exc:
         raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"cannot read config file {path}: it is not UTF-8 text") from None
     try:
         values = yaml.safe_load(text)
     except yaml.YAMLError as exc:

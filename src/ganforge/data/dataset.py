@@ -13,6 +13,9 @@ from ganforge.errors import UserError
 from ganforge.registry import datasets
 
 
+IN_MEMORY = "array"  # the data name of a run fitted on an array from Python
+
+
 @dataclass
 class Dataset:
     """Points in the user's own units: an endless toy sampler, or a finite array drawn with replacement."""
@@ -39,6 +42,8 @@ class Dataset:
 
 def load_dataset(source: str) -> Dataset:
     """A built-in name (see `ganforge datasets`) or a path to a .npy / .csv file of points."""
+    if source == IN_MEMORY:
+        raise UserError("this run was trained on an in-memory array; evaluate or resume it from Python")
     if source in datasets:
         distribution = datasets.get(source)
         return Dataset(name=source, dim=distribution.dim, toy=distribution)

@@ -90,10 +90,12 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     torch_device = resolve_device(config.device)
     model = models.get(config.model)(config, encoder.output_dim, torch_device)
     ckpt.restore_model(model, tensors, state)
-    run = TrainedRun(config, encoder, model, data_rng=torch.Generator(),
-                     noise_rng=torch.Generator(torch_device), step=state["step"],
-                     wall_seconds=state["wall_seconds"])
-    torch.set_rng_state(tensors["rng.torch"])
-    run.data_rng.set_state(tensors["rng.data"])
-    run.noise_rng.set_state(tensors["rng.noise"])
+    run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
+    try:
+        run.step, run.wall_seconds = int(state["step"]), float(state["wall_seconds"])
+        torch.set_rng_state(tensors["rng.torch"])
+        run.data_rng.set_state(tensors["rng.data"])
+        run.noise_rng.set_state(tensors["rng.noise"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise UserError(f"checkpoint in {run_dir} lacks its step or RNG state ({str(exc)[:120]})") from None
     return run
