@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo clean
+.PHONY: install test demo clean chromium
 
 install: $(STAMP)
 
@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 	@if $(BIN)/pip list 2>/dev/null | grep -qi nvidia; then echo "error: a CUDA package was installed" >&2; exit 1; fi
 	touch $(STAMP)
 
-test: $(STAMP)
+# The report test renders report.html in headless Chromium (Debian's package; we are root here).
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q
 
 DEMO_OUT ?= runs/demo-ring8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,20 @@ def load(directory: str | Path, device: str | None = None) -> GAN:
     gan = GAN(**{k: v for k, v in run.config.to_dict().items() if k != "data"})
     gan._adopt(run)
     return gan
+
+
+def explain(directory: str | Path) -> str:
+    """The diagnosis of a finished run and its theory figures, in plain words."""
+    from ganforge.diagnostics.explain import explain as explain_summary
+
+    path = Path(directory) / "summary.json"
+    if not path.exists():
+        raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
+    try:
+        summary = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError(f"{path} is not valid JSON") from None
+    return explain_summary(summary)
 
 
 def _as_dataset(data: Any) -> tuple[Dataset | None, str]:

@@ -127,6 +127,14 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
     _print_table(f"evaluation of {run_dir}", figures)
 
 
+@app.command("explain")
+def explain_run(run_dir: Path = typer.Argument(..., help="a run directory")) -> None:
+    """Say in plain words what happened in a run: the diagnosis and the theory figures."""
+    from ganforge.api import explain
+
+    print(explain(run_dir))
+
+
 @app.command("datasets")
 def list_datasets() -> None:
     """List the built-in datasets."""

@@ -44,6 +44,7 @@ class TrainConfig:
     log_every: int = 100
     checkpoint_every: int = 1000
     eval_samples: int = 2500
+    recover: bool = True  # on divergence, roll back to the last good state and halve the learning rates
     stop_at_equilibrium: bool = False
     equilibrium_tolerance: float = 0.05
     equilibrium_window: int = 5
@@ -209,6 +210,7 @@ HELP = {
     "log_every": "steps between log records (metrics.jsonl, progress figures)",
     "checkpoint_every": "steps between checkpoints",
     "eval_samples": "generated samples scored at each log (VEEGAN/PacGAN use 2,500)",
+    "recover": "on NaN/inf, roll back to the last good checkpoint, halve the learning rates and go on",
     "stop_at_equilibrium": "stop when D's accuracy stays within 0.5 +- tolerance (the source's rule)",
     "equilibrium_tolerance": "tolerance around 0.5 for --stop-at-equilibrium",
     "equilibrium_window": "log records D's accuracy must stay near 0.5",

@@ -1,4 +1,4 @@
-"""Tests for report.html: self-contained, embedded valid PNGs, diagnosis, figures and configuration."""
+"""Tests for report.html: self-contained, embedded images, the diagnosis and its timeline, theory, configuration."""
 
 import base64
 import io
@@ -6,47 +6,10 @@ import json
 import re
 from html.parser import HTMLParser
 
-import numpy as np
-import yaml
 from PIL import Image
 
 from ganforge.report import build_report
 from ganforge.report.html import write_report
-
-SUMMARY = {
-    "steps": 2000, "wall_seconds": 12.345, "steps_per_second": 162.0,
-    "stopped_because": "reached the step budget", "data": "ring8", "model": "gan",
-    "modes_covered": 7, "modes_total": 8, "high_quality_fraction": 0.9512,
-    "reverse_kl": 0.01234, "js_divergence": 0.0523, "js_divergence_floor": 0.003,
-    "diagnostics": [{"step": 1200, "kind": "mode_collapse", "message": "Only 3 of 8 modes <covered> & kept."}],
-}
-
-
-def make_run(run_dir, diagnostics=None):
-    """A small finished 2D run: metrics (one NaN, one sparse record, a cut-off last line), summary, config, snapshots."""
-    rng = np.random.default_rng(0)
-    lines = []
-    for i in range(20):
-        record = {"step": 100 * (i + 1), "loss_d": 0.69, "loss_g": 0.7 - 0.01 * i, "d_acc_real": 0.55,
-                  "d_acc_fake": 0.45, "d_acc": 0.5, "modes_covered": min(i, 8), "modes_total": 8,
-                  "js_divergence": 0.5 / (i + 1)}
-        if i == 3:
-            record["loss_d"] = float("nan")
-        if i == 9:
-            record = {"step": 1000}
-        lines.append(json.dumps(record))
-    (run_dir / "metrics.jsonl").write_text("\n".join(lines) + '\n{"step": 2100, "lo')
-    summary = dict(SUMMARY)
-    if diagnostics is not None:
-        summary["diagnostics"] = diagnostics
-    (run_dir / "summary.json").write_text(json.dumps(summary))
-    config = {"data": "ring8", "model": "gan", "steps": 2000, "batch_size": 128,
-              "lr_generator": 0.0002, "lr_discriminator": 0.0003, "seed": 12345}
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
-    real = rng.standard_normal((300, 2))
-    np.savez(run_dir / "snapshots.npz", real=real, step_0=0.1 * real, step_2000=real + 0.01)
-    return run_dir
-
 
 class Images(HTMLParser):
     """Collects every <img>'s attributes."""
@@ -66,31 +29,53 @@ def section(page, section_id):
     return match.group(1)
 
 
-def test_report_is_one_offline_file_with_every_plot_embedded_as_a_valid_png(tmp_path):
-    path = build_report(make_run(tmp_path))
+def test_report_is_one_offline_file_with_every_plot_embedded_as_a_valid_image(tmp_path, make_run, write_story_file,
+                                                                              ring_story_arrays):
+    run_dir = make_run(tmp_path)
+    write_story_file(run_dir, ring_story_arrays(frames=6))
+    path = build_report(run_dir)
     assert path == tmp_path / "report.html"
     page = path.read_text(encoding="utf-8")
-    for external in ('src="http', "src='http", "href=", "<link", "<script", "@import", "url("):
+    for external in ('src="http', "src='http", "href=", "<link", "<script src", "@import", "url("):
         assert external not in page
+    assert page.count("<script") == 1  # the inline load check, nothing fetched
     parser = Images()
     parser.feed(page)
-    assert len(parser.images) == len(list((tmp_path / "plots").glob("*.png"))) == 4
+    plots = sorted(p.name for p in (tmp_path / "plots").iterdir())
+    assert plots == ["d_accuracy.png", "losses.png", "quality.png", "samples.png", "story.gif", "story_strip.png"]
+    assert len(parser.images) == len(plots)
+    formats = []
     for image in parser.images:
         assert image["alt"].strip()
-        prefix = "data:image/png;base64,"
-        assert image["src"].startswith(prefix)
-        with Image.open(io.BytesIO(base64.b64decode(image["src"][len(prefix):], validate=True))) as png:
-            assert png.format == "PNG" and png.width > 0 and png.height > 0
-    assert not list(tmp_path.glob("*.tmp"))
+        match = re.fullmatch(r"data:image/(png|gif);base64,(.+)", image["src"], re.S)
+        assert match
+        with Image.open(io.BytesIO(base64.b64decode(match.group(2), validate=True))) as embedded:
+            assert embedded.format == match.group(1).upper() and embedded.width > 0 and embedded.height > 0
+            formats.append(embedded.format)
+    assert formats.count("GIF") == 1
+    assert not list(tmp_path.glob("*.tmp")) and not list((tmp_path / "plots").glob("*.tmp"))
 
 
-def test_title_names_the_data_and_the_model(tmp_path):
+def test_sections_come_in_reading_order_and_each_figure_in_its_section(tmp_path, make_run, write_story_file,
+                                                                       gaussian_story_arrays):
+    run_dir = make_run(tmp_path)
+    write_story_file(run_dir, gaussian_story_arrays(frames=4))
+    page = build_report(run_dir).read_text()
+    order = [m.group(1) for m in re.finditer(r'<section id="([^"]+)">', page)]
+    assert order == ["summary", "diagnosis", "curves", "story", "samples", "configuration"]
+    assert section(page, "curves").count("<img") == 3
+    story = section(page, "story")
+    assert 'src="data:image/gif;base64,' in story and "strip of frames" in story
+    assert section(page, "samples").count("<img") == 1
+
+
+def test_title_names_the_data_and_the_model(tmp_path, make_run):
     page = build_report(make_run(tmp_path)).read_text()
     title = re.search(r"<h1>(.*?)</h1>", page).group(1)
     assert "ring8" in title and "gan" in title
 
 
-def test_diagnostic_appears_escaped_in_the_diagnosis_section(tmp_path):
+def test_diagnostic_appears_escaped_in_the_diagnosis_section(tmp_path, make_run):
     page = build_report(make_run(tmp_path)).read_text()
     diagnosis = section(page, "diagnosis")
     assert "Only 3 of 8 modes &lt;covered&gt; &amp; kept." in diagnosis
@@ -99,12 +84,56 @@ def test_diagnostic_appears_escaped_in_the_diagnosis_section(tmp_path):
     assert "No problems were detected." not in page
 
 
-def test_no_diagnostics_reads_as_a_plain_sentence(tmp_path):
+def test_timeline_places_each_finding_on_the_step_axis_with_its_message_on_hover(tmp_path, make_run):
+    findings = [
+        {"step": 1500, "kind": "equilibrium", "message": "D held 50% for 400 steps."},
+        {"step": 500, "kind": "mode_collapse", "message": "Collapsed onto 2 modes."},
+        {"step": 0, "kind": "mode_collapse", "message": "Started narrow."},
+        {"kind": "note", "message": "A finding without a step."},
+    ]
+    diagnosis = section(build_report(make_run(tmp_path, diagnostics=findings)).read_text(), "diagnosis")
+    svg = re.search(r'<svg class="timeline" viewBox="0 0 (\d+) \d+".*?</svg>', diagnosis, re.S)
+    assert svg
+    markers = re.findall(r'<title>(.*?)</title>.*?<circle cx="([\d.]+)" cy="([\d.]+)" r="7" fill="(#\w+)"',
+                         svg.group(0), re.S)
+    assert len(markers) == 3  # the finding without a step is listed but has no place on the axis
+    by_step = {title.split(" · ")[0]: (float(cx), float(cy), fill) for title, cx, cy, fill in markers}
+    # Steps 0..2000 span x = 170..876: step 500 is a quarter of the way, step 1500 three quarters.
+    assert by_step["step 0"][0] == 170.0
+    assert abs(by_step["step 500"][0] - (170 + 706 * 0.25)) < 0.1
+    assert abs(by_step["step 1,500"][0] - (170 + 706 * 0.75)) < 0.1
+    # One lane per kind, one colour per kind.
+    assert by_step["step 0"][1:] == by_step["step 500"][1:] != by_step["step 1,500"][1:]
+    assert any("Collapsed onto 2 modes." in title for title, *_ in markers)
+    assert ">2,000<" in svg.group(0)  # the axis ends at the run's last step
+    listed = re.findall(r'<span class="step">(.*?)</span>', diagnosis)
+    assert listed == ["step 0", "step 500", "step 1,500", "step ?"]
+
+
+def test_theory_figures_and_plots_appear_with_their_captions(tmp_path, make_run):
+    run_dir = make_run(tmp_path)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    summary["theory"] = {"d_star_mae": 0.0312, "game_value": -1.35, "js_divergence": 0.021}
+    (run_dir / "summary.json").write_text(json.dumps(summary))
+    (run_dir / "plots").mkdir()
+    for name in ("theory_discriminator.png", "theory_game.png"):
+        Image.new("RGB", (40, 30), "white").save(run_dir / "plots" / name)
+    page = build_report(run_dir).read_text()
+    theory = section(page, "theory")
+    assert re.search(r"Mean \|D\(x\) - D\*\(x\)\| over the grid</th><td[^>]*>0.0312<", theory)
+    assert re.search(r"Optimum of the game, -log 4</th><td[^>]*>-1.386<", theory)  # -log 4 = -1.3863
+    assert "Learned D(x) against the optimal D*(x) = p_t/(p_t+p_g)" in theory
+    assert "Value of the game V(D,G) against its optimum -log 4, and the JS divergence" in theory
+    assert theory.count("<img") == 2
+    assert "d_star_mae" not in section(page, "summary")  # shown once, in its own block
+
+
+def test_no_diagnostics_reads_as_a_plain_sentence(tmp_path, make_run):
     page = build_report(make_run(tmp_path, diagnostics=[])).read_text()
     assert "No problems were detected." in section(page, "diagnosis")
 
 
-def test_final_figures_and_configuration_are_shown(tmp_path):
+def test_final_figures_and_configuration_are_shown(tmp_path, make_run):
     page = build_report(make_run(tmp_path)).read_text()
     figures = section(page, "summary")
     for shown in ("2,000", "reached the step budget", "12.35", "162", "0.9512", "0.0523", "0.01234"):
@@ -121,3 +150,11 @@ def test_report_without_plots_or_summary_still_renders(tmp_path):
     assert "ring8" in page
     assert "<img" not in page
     assert "summary.json" in section(page, "summary")
+    assert 'id="theory"' not in page and 'id="story"' not in page
+
+
+def test_an_unknown_plot_is_still_shown(tmp_path):
+    (tmp_path / "plots").mkdir()
+    Image.new("RGB", (20, 20), "white").save(tmp_path / "plots" / "gradient_norms.png")
+    page = write_report(tmp_path).read_text()
+    assert "Gradient norms." in section(page, "other-plots")

@@ -1,4 +1,4 @@
-"""The run report: one self-contained report.html (figures, diagnosis, plots, configuration)."""
+"""The run report: one self-contained report.html (figures, diagnosis, curves, theory, story, samples, config)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,39 @@ from pathlib import Path
 import yaml
 
 from ganforge.errors import UserError
+from ganforge.report.timeline import diagnosis_section
 
-# Plots in the order a reader wants them, each with its caption; other PNGs follow, by name.
-CAPTIONS = {
+# The figures of each section, in the order a reader wants them, with their captions.
+CURVES = {
     "losses.png": "Discriminator and generator loss at each logged step.",
     "d_accuracy.png": "Discriminator accuracy; at the game's equilibrium D = 1/2 and it is right one time in two.",
     "quality.png": "How well the generated samples match the real data as training went on.",
+}
+THEORY = {
+    "theory_discriminator.png": "Learned D(x) against the optimal D*(x) = p_t/(p_t+p_g)",
+    "theory_game.png": "Value of the game V(D,G) against its optimum -log 4, and the JS divergence",
+}
+STORY = {
+    "story.gif": "The training story: D's output (in 2D the background, green where D says real and purple where "
+                 "it says generated; in 1D the green curve; dashed at D = 1/2), real samples in grey, generated "
+                 "ones in orange, and arrows showing where the same noise z moves by the next frame.",
+    "story_strip.png": "The training story as a strip of frames; each frame's arrows point to the next one shown.",
+}
+SAMPLES = {
     "samples.png": "Real samples (grey) and generated samples (colour) at the start, middle and end of training.",
 }
+CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES}
+MIME = {".png": "image/png", ".gif": "image/gif"}
+
+# The theory figures of summary["theory"], with their labels; the rest follow in file order.
+THEORY_LABELS = {
+    "d_star_mae": "Mean |D(x) - D*(x)| over the grid",
+    "game_value": "Value of the game V(D, G)",
+    "game_value_optimum": "Optimum of the game, -log 4",
+    "js_divergence": "JS divergence, estimated",
+    "js_divergence_from_value": "JS divergence from the game's value, (V + log 4) / 2",
+}
+LOG4 = math.log(4)
 
 # Summary rows shown first, with their labels; the rest follow in file order.
 LABELS = {
@@ -47,16 +72,42 @@ table { border-collapse: collapse; font-size: 0.95rem; }
 td, th { padding: 0.25rem 0.9rem 0.25rem 0; text-align: left; vertical-align: top; }
 tr + tr td, tr + tr th { border-top: 1px solid #eee; }
 td.num { font-variant-numeric: tabular-nums; }
-ol.timeline { list-style: none; padding-left: 0; border-left: 3px solid #d33; }
-ol.timeline li { margin: 0 0 0.7rem 0; padding-left: 0.8rem; }
+svg.timeline { display: block; margin: 0.8rem 0 1rem 0; max-width: 100%; }
+svg.timeline .finding { cursor: help; }
+ol.findings { list-style: none; padding-left: 0; }
+ol.findings li { margin: 0 0 0.7rem 0; padding-left: 0.8rem; border-left: 4px solid #999; }
 .step { font-weight: 600; font-variant-numeric: tabular-nums; }
-.kind { display: inline-block; background: #fde8e8; color: #a11; border-radius: 3px;
+.kind { display: inline-block; color: white; border-radius: 3px;
         padding: 0 0.4rem; margin: 0 0.4rem; font-size: 0.85rem; }
 .ok { color: #1a7a2e; }
+.note { color: #555; }
+.broken { color: #a11; font-weight: 600; }
 figure { margin: 1.2rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9rem; }
 pre { background: #f6f6f6; padding: 0.8rem; overflow-x: auto; }
+"""
+
+# Runs once the page has loaded: says so beside any figure that could not be shown, and records on
+# <body> how many images loaded, how many did not, and whether the diagnosis is on screen (the
+# browser test reads these from the rendered page).
+SCRIPT = """
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.images), broken = 0;
+  images.forEach(function (img) {
+    if (img.complete && img.naturalWidth > 0) { return; }
+    broken += 1;
+    var note = document.createElement("p");
+    note.className = "broken";
+    note.textContent = "This figure could not be displayed.";
+    img.insertAdjacentElement("afterend", note);
+  });
+  var diagnosis = document.getElementById("diagnosis");
+  var shown = diagnosis && diagnosis.offsetHeight > 0 && getComputedStyle(diagnosis).visibility === "visible";
+  document.body.dataset.imagesLoaded = images.length - broken;
+  document.body.dataset.imagesBroken = broken;
+  document.body.dataset.diagnosisVisible = shown ? "yes" : "no";
+});
 """
 
 
@@ -132,51 +183,74 @@ def _table(rows: list[tuple[str, object]], as_written: bool = False) -> str:
 def _summary_section(summary: dict | None) -> str:
     if summary is None:
         return '<p>There is no summary.json in this run directory; the run may not have finished.</p>'
-    shown = {k: v for k, v in summary.items() if k != "diagnostics"}
+    shown = {k: v for k, v in summary.items() if k not in ("diagnostics", "theory")}
     ordered = [k for k in LABELS if k in shown] + [k for k in shown if k not in LABELS]
     rows = [(LABELS.get(k, k.replace("_", " ").capitalize()), shown[k]) for k in ordered]
     return _table(rows)
 
 
-def _diagnosis_section(summary: dict | None) -> str:
-    if summary is None:
-        return "<p>No diagnosis is available without summary.json.</p>"
-    diagnostics = summary.get("diagnostics") or []
-    if not diagnostics:
-        return '<p class="ok">No problems were detected.</p>'
-
-    def step_of(item):
-        step = item.get("step") if isinstance(item, dict) else None
-        return (0, step) if isinstance(step, (int, float)) and not isinstance(step, bool) else (1, 0)
-
-    items = []
-    for item in sorted(diagnostics, key=step_of):
-        item = item if isinstance(item, dict) else {"message": str(item)}
-        step = item.get("step")
-        step_text = f"step {format_value(step)}" if step is not None else "step ?"
-        items.append(
-            f'<li><span class="step">{escape(step_text)}</span>'
-            f'<span class="kind">{escape(str(item.get("kind", "note")))}</span>'
-            f'{escape(str(item.get("message", "")))}</li>'
-        )
-    return '<ol class="timeline">\n' + "\n".join(items) + "\n</ol>"
+def _figure(path: Path, caption: str) -> str:
+    """One embedded image (PNG or GIF as a data: URI) with its caption."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:{MIME[path.suffix.lower()]};base64,{data}" alt="{escape(caption)}">'
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
-def _plots_section(run_dir: Path) -> str:
-    plots_dir = run_dir / "plots"
-    pngs = sorted(plots_dir.glob("*.png")) if plots_dir.is_dir() else []
-    pngs.sort(key=lambda p: (list(CAPTIONS).index(p.name) if p.name in CAPTIONS else len(CAPTIONS), p.name))
-    if not pngs:
-        return "<p>No plots were made for this run.</p>"
-    figures = []
-    for png in pngs:
-        caption = CAPTIONS.get(png.name, png.stem.replace("_", " ").capitalize() + ".")
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        figures.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
-            f"<figcaption>{escape(caption)}</figcaption></figure>"
-        )
-    return "\n".join(figures)
+def _figures(run_dir: Path, captions: dict[str, str]) -> str:
+    """The figures of `captions` that exist under plots/, in that order; "" when there are none."""
+    plots = run_dir / "plots"
+    return "\n".join(_figure(plots / name, caption) for name, caption in captions.items() if (plots / name).is_file())
+
+
+def _other_figures(run_dir: Path) -> str:
+    """Images under plots/ that no section claims, by name, so a new plot is never silently left out."""
+    plots = run_dir / "plots"
+    others = sorted(p for p in plots.glob("*") if p.suffix.lower() in MIME and p.name not in CAPTIONS) \
+        if plots.is_dir() else []
+    return "\n".join(_figure(p, p.stem.replace("_", " ").capitalize() + ".") for p in others)
+
+
+def _theory_table(theory) -> str:
+    """summary["theory"] as a table, with the game's optimum beside its value."""
+    if not isinstance(theory, dict) or not theory:
+        return ""
+    rows = dict(theory)
+    if "game_value" in rows and "game_value_optimum" not in rows:
+        rows["game_value_optimum"] = -LOG4
+    ordered = [k for k in THEORY_LABELS if k in rows] + [k for k in rows if k not in THEORY_LABELS]
+    return _table([(THEORY_LABELS.get(k, k.replace("_", " ").capitalize()), rows[k]) for k in ordered])
+
+
+def _theory_section(run_dir: Path, summary: dict | None) -> str:
+    table = _theory_table((summary or {}).get("theory"))
+    figures = _figures(run_dir, THEORY)
+    if not table and not figures:
+        return ""
+    note = ("<p class=\"note\">For a fixed generator the best discriminator is D*(x) = p_t(x) / (p_t(x) + p_g(x)); "
+            "at the game's optimum p_g = p_t, D = 1/2 everywhere and V(D, G) = -log 4 &asymp; -1.386.</p>")
+    return _section("theory", "Theory check", note + "\n" + table + "\n" + figures)
+
+
+def _section(section_id: str, title: str, body: str) -> str:
+    return f'<section id="{section_id}">\n<h2>{escape(title)}</h2>\n{body}\n</section>'
+
+
+def _figure_sections(run_dir: Path, summary: dict | None) -> str:
+    """Curves, theory, story, samples and any other plot: each section only when it has something to show."""
+    sections = []
+    curves = _figures(run_dir, CURVES)
+    sections.append(_section("curves", "Training curves", curves or "<p>No curves were logged for this run.</p>"))
+    sections.append(_theory_section(run_dir, summary))
+    story = _figures(run_dir, STORY)
+    if story:
+        sections.append(_section("story", "The training story", story))
+    samples = _figures(run_dir, SAMPLES)
+    if samples:
+        sections.append(_section("samples", "Samples", samples))
+    others = _other_figures(run_dir)
+    if others:
+        sections.append(_section("other-plots", "More plots", others))
+    return "\n".join(s for s in sections if s)
 
 
 def _config_section(config) -> str:
@@ -238,16 +312,14 @@ def write_report(run_dir: str | Path) -> Path:
 </section>
 <section id="diagnosis">
 <h2>Diagnosis</h2>
-{_diagnosis_section(summary)}
+{diagnosis_section(summary)}
 </section>
-<section id="plots">
-<h2>Plots</h2>
-{_plots_section(run_dir)}
-</section>
+{_figure_sections(run_dir, summary)}
 <section id="configuration">
 <h2>Configuration</h2>
 {_config_section(config)}
 </section>
+<script>{SCRIPT}</script>
 </body>
 </html>
 """

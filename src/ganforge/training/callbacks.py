@@ -76,6 +76,26 @@ def describe(record: dict[str, Any]) -> str:
     return " | ".join(parts)
 
 
+class DiagnosticsLog(Callback):
+    """Feeds each log record to the diagnostician and shows new findings as they happen."""
+
+    def __init__(self, diagnostician, bar: ProgressBar | None):
+        self.diagnostician, self.bar = diagnostician, bar
+
+    def on_log(self, record):
+        for finding in self.diagnostician.observe(record):
+            self.show(finding)
+
+    def report(self, finding: dict[str, Any]) -> None:
+        """Adds a finding made outside the diagnostician (a rollback)."""
+        self.diagnostician.findings.append(finding)
+        self.show(finding)
+
+    def show(self, finding: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.note(f"[yellow]step {finding['step']} {finding['kind']}:[/] {finding['message']}")
+
+
 class TensorBoardLog(Callback):
     """Scalars to TensorBoard (the optional extra `ganforge[tensorboard]`)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import signal
 from contextlib import contextmanager
 from typing import Any, Callable, Sequence
@@ -38,11 +39,22 @@ def equilibrium_reached(records: Sequence[dict[str, Any]], config: TrainConfig) 
         abs(r["d_acc"] - 0.5) <= config.equilibrium_tolerance for r in window)
 
 
+def is_diverged(record: dict[str, Any]) -> bool:
+    """NaN/inf in a loss, a weight or the generated samples during the last interval."""
+    losses = (record.get("loss_d"), record.get("loss_g"))
+    return bool(record.get("nonfinite")) or any(v is None or not math.isfinite(v) for v in losses)
+
+
 def train_loop(model, next_batch: Callable[[], torch.Tensor], noise_rng: torch.Generator,
                config: TrainConfig, start_step: int, records: list[dict[str, Any]],
-               evaluate: Callable[[int], dict[str, Any]], callbacks: Sequence[Callback],
-               stop: StopFlag, clock: Callable[[], float]) -> tuple[int, str]:
-    """Runs steps start_step+1 .. config.steps; returns (last completed step, why it stopped)."""
+               measure: Callable[[int], dict[str, Any]], callbacks: Sequence[Callback],
+               stop: StopFlag, clock: Callable[[], float],
+               recover: Callable[[int], int | None]) -> tuple[int, str]:
+    """Runs steps start_step+1 .. config.steps; returns (last completed step, why it stopped).
+
+    On divergence, `recover(step)` rolls the model back and returns the step to go on from,
+    or None to stop.
+    """
     step = start_step
     for callback in callbacks:
         callback.on_start(start_step, config.steps)
@@ -55,10 +67,16 @@ def train_loop(model, next_batch: Callable[[], torch.Tensor], noise_rng: torch.G
             if log_now:
                 record = {"step": step, "wall_seconds": clock()}
                 record.update(model.pop_stats())
-                record.update(evaluate(step))
+                record.update(measure(step))
                 records.append(record)
                 for callback in callbacks:
                     callback.on_log(record)
+                if is_diverged(record):
+                    resumed = recover(step)
+                    if resumed is None:
+                        return step, "divergence"
+                    step = resumed
+                    continue
             for callback in callbacks:
                 callback.on_step(step)
             if stop.raised:

@@ -1,4 +1,4 @@
-"""One training run end to end: run directory, loop, snapshots, summary and report."""
+"""One training run end to end: run directory, loop, diagnostics, rollback, summary and report."""
 
 from __future__ import annotations
 
@@ -13,17 +13,19 @@ import numpy as np
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset
+from ganforge.diagnostics import Diagnostician
 from ganforge.errors import UserError
-from ganforge.metrics.evaluate import evaluate_samples
 from ganforge.training import checkpoint as ckpt
-from ganforge.training.callbacks import MetricsLog, PeriodicCheckpoint, ProgressBar, TensorBoardLog
+from ganforge.training.callbacks import (DiagnosticsLog, MetricsLog, PeriodicCheckpoint, ProgressBar,
+                                         TensorBoardLog)
 from ganforge.training.loop import StopFlag, train_loop
+from ganforge.training.monitor import Monitor
+from ganforge.training.rollback import Rollback
 from ganforge.training.state import TrainedRun, load_run, new_run
 
 # What a run writes; --overwrite removes exactly these, never other files of the user's.
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plots", "report.html",
-             "snapshots.npz", "tensorboard", "evaluation.json")
-EVAL_NOISE_OFFSET = 2  # evaluation draws its fixed noise from seed + 2, apart from training's RNG
+             "snapshots.npz", "story.npz", "tensorboard", "evaluation.json")
 
 
 def holds_run(directory: Path) -> bool:
@@ -64,22 +66,17 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         run = load_run(out, **resume_overrides)
         run.dataset = dataset
         run.load_dataset()
-        run.records = _read_records(out / "metrics.jsonl", up_to=run.step)
+        run.records = _read_records(out, up_to=run.step)
         _atomic_write(out / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in run.records))
-        snapshots = _read_snapshots(out / "snapshots.npz")
     else:
         run = new_run(config, dataset)  # validates data and options before the old run is touched
-        snapshots = {}
         if out is not None:
             clear_run_dir(out)
-    config, model, seed = run.config, run.model, run.config.seed
+    config, model = run.config, run.model
     if out is not None:
         config.to_yaml(out / "config.yaml")
 
     start_step, wall_offset = run.step, run.wall_seconds
-    snapshots.setdefault("real", run.dataset.reference(config.eval_samples, seed).numpy())
-    first_log = min(config.log_every, config.steps)
-    middle_log = min(-(-(config.steps // 2) // config.log_every) * config.log_every, config.steps)
     started = time.perf_counter()
 
     def clock() -> float:
@@ -88,48 +85,54 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     def next_batch():
         return run.encoder.transform(run.dataset.sample(config.batch_size, run.data_rng)).to(model.device)
 
-    def evaluate(step: int) -> dict[str, Any]:
-        samples = run.sample(config.eval_samples, seed + EVAL_NOISE_OFFSET)  # fixed noise: frames compare
-        if out is not None and step in (first_log, middle_log):
-            snapshots[f"step_{step}"] = samples
-            _write_snapshots(out / "snapshots.npz", snapshots)
-        return evaluate_samples(run.dataset, samples, seed)
+    monitor = Monitor(run, out)
+    diagnostician = Diagnostician(config)
+    for record in run.records:  # a resumed run's findings so far
+        diagnostician.observe(record)
+    bar = ProgressBar() if progress else None
+    diagnostics_log = DiagnosticsLog(diagnostician, bar)
+    rollback = Rollback(run, diagnostics_log.report)
 
-    def save(step: int) -> bool:
+    def save(step: int) -> None:
         run.step, run.wall_seconds = step, clock()
-        return run.save(out)
+        if rollback.remember(step) and out is not None:
+            run.save(out)
+            monitor.flush()
 
-    callbacks = []
+    callbacks = [diagnostics_log]
+    callbacks.append(PeriodicCheckpoint(config.checkpoint_every, save))
     if out is not None:
-        callbacks += [MetricsLog(out / "metrics.jsonl"), PeriodicCheckpoint(config.checkpoint_every, save)]
+        callbacks.insert(0, MetricsLog(out / "metrics.jsonl"))
         if config.tensorboard:
             callbacks.append(TensorBoardLog(out / "tensorboard"))
-    if progress:
-        callbacks.append(ProgressBar())
+    if bar is not None:
+        callbacks.append(bar)
 
+    rollback.remember(start_step)
     stop = StopFlag()
     with stop.catching_interrupt():
-        step, stopped_because = train_loop(model, next_batch, run.noise_rng, config, start_step,
-                                           run.records, evaluate, callbacks, stop, clock)
+        step, stopped_because = train_loop(model, next_batch, run.noise_rng, config, start_step, run.records,
+                                           monitor.measure, callbacks, stop, clock, rollback.recover)
     run.step, run.wall_seconds = step, clock()
+    diagnostician.finish(run.records)
 
     last = run.records[-1] if run.records and run.records[-1]["step"] == step else None
-    final = dict(last) if last else evaluate(step)
-    if not np.isfinite(run.sample(256, seed + EVAL_NOISE_OFFSET)).all():
-        stopped_because = "divergence"
+    final = dict(last) if last else monitor.measure(step)
     run.summary = {
         "steps": step, "wall_seconds": run.wall_seconds,
         "steps_per_second": (step - start_step) / max(run.wall_seconds - wall_offset, 1e-9),
-        "stopped_because": stopped_because, "diagnostics": [],
-        "data": config.data, "model": config.model, "loss": config.loss, "seed": seed,
+        "stopped_because": stopped_because, "diagnostics": diagnostician.findings,
+        "data": config.data, "model": config.model, "loss": config.loss, "seed": config.seed,
         "device": str(model.device),
-        **{k: v for k, v in final.items() if k not in ("step", "wall_seconds")},
+        **{k: v for k, v in final.items() if k not in ("step", "wall_seconds", "nonfinite")},
     }
+    theory = _theory(run, monitor, out)
+    if theory is not None:
+        run.summary["theory"] = theory
     if out is not None:
         save(step)  # refuses NaN weights, so the last good checkpoint survives a divergence
-        if f"step_{step}" not in snapshots:
-            snapshots[f"step_{step}"] = run.sample(config.eval_samples, seed + EVAL_NOISE_OFFSET)
-            _write_snapshots(out / "snapshots.npz", snapshots)
+        if f"step_{step}" not in monitor.snapshots:
+            monitor.snapshot(step)
         _atomic_write(out / "summary.json", json.dumps(run.summary, indent=2) + "\n")
         from ganforge.report import build_report
 
@@ -137,23 +140,29 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     return run
 
 
-def _read_records(path: Path, up_to: int) -> list[dict[str, Any]]:
+def _theory(run: TrainedRun, monitor: Monitor, out: Path | None) -> dict[str, Any] | None:
+    """The source's theory check (1D/2D data with a known density) and its plots."""
+    from ganforge.diagnostics.theory import theory_check
+    from ganforge.report.theory_plots import plot_discriminator_vs_optimal, plot_game_over_training
+
+    toy = run.dataset.toy
+    generated = monitor.generated()[1]
+    result = None
+    if toy is not None and np.isfinite(generated).all():
+        result = theory_check(run, toy, generated, monitor.real)
+        if out is not None and result is not None:
+            (out / "plots").mkdir(exist_ok=True)
+            plot_discriminator_vs_optimal(run, toy, generated, monitor.real, out / "plots" / "theory_discriminator.png")
+    if out is not None:
+        (out / "plots").mkdir(exist_ok=True)
+        plot_game_over_training(run.records, out / "plots" / "theory_game.png")
+    return result
+
+
+def _read_records(out: Path, up_to: int) -> list[dict[str, Any]]:
     from ganforge.report.plots import read_metrics
 
-    return [r for r in read_metrics(path.parent) if r.get("step", 0) <= up_to] if path.exists() else []
-
-
-def _read_snapshots(path: Path) -> dict[str, np.ndarray]:
-    if not path.exists():
-        return {}
-    with np.load(path, allow_pickle=False) as arrays:
-        return {name: arrays[name] for name in arrays.files}
-
-
-def _write_snapshots(path: Path, snapshots: dict[str, np.ndarray]) -> None:
-    tmp = path.with_name("snapshots.tmp.npz")
-    np.savez(tmp, **snapshots)
-    os.replace(tmp, path)
+    return [r for r in read_metrics(out) if r.get("step", 0) <= up_to]
 
 
 def _atomic_write(path: Path, text: str) -> None:
