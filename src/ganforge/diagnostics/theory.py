@@ -195,8 +195,9 @@ def game_value(real_logits, fake_logits) -> float:
     everywhere, is -log 4.
     """
     real_logits, fake_logits = _numpy(real_logits), _numpy(fake_logits)
-    # softplus(l) = log(1 + e^l) = logaddexp(0, l)
-    return float(-np.mean(np.logaddexp(0.0, -real_logits)) - np.mean(np.logaddexp(0.0, fake_logits)))
+    # softplus(l) = log(1 + e^l) = logaddexp(0, l); a diverged D gives NaN, which is the honest answer
+    with np.errstate(invalid="ignore"):
+        return float(-np.mean(np.logaddexp(0.0, -real_logits)) - np.mean(np.logaddexp(0.0, fake_logits)))
 
 
 def theory_check(run, dist: "ToyDistribution", generated, real) -> dict[str, Any] | None:
