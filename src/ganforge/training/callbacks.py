@@ -67,8 +67,13 @@ class ProgressBar(Callback):
 
 def describe(record: dict[str, Any]) -> str:
     """The one-line summary of a log record shown next to the progress bar."""
-    parts = [f"D {record['loss_d']:.3f}", f"G {record['loss_g']:.3f}",
-             f"acc real {record['d_acc_real']:.2f} fake {record['d_acc_fake']:.2f}"]
+    parts = []
+    if "loss_d" in record:
+        parts += [f"D {record['loss_d']:.3f}", f"G {record['loss_g']:.3f}",
+                  f"acc real {record['d_acc_real']:.2f} fake {record['d_acc_fake']:.2f}"]
+    else:  # another kind of model: its own losses
+        parts += [f"{key} {record[key]:.3f}" for key in ("loss", "reconstruction", "kl", "mmd", "log_likelihood")
+                  if isinstance(record.get(key), (int, float))]
     if "modes_covered" in record:
         parts.append(f"modes {record['modes_covered']}/{record['modes_total']}")
     if "high_quality_fraction" in record:

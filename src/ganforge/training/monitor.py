@@ -39,8 +39,8 @@ class Monitor:
             old_story = _read_npz(out / "story.npz")
             if self.with_story and "steps" in old_story:
                 keep = old_story["steps"] <= run.step  # frames after the checkpoint are recomputed
-                self.story = {"steps": list(old_story["steps"][keep]), "samples": list(old_story["samples"][keep]),
-                              "surface": list(old_story["surface"][keep])}
+                self.story = {key: list(old_story[key][keep]) if key in old_story else []
+                              for key in ("steps", "samples", "surface")}
 
     def generated(self) -> tuple[torch.Tensor, np.ndarray]:
         """The fixed-noise sample, encoded and in user units; the same z at every call."""
@@ -73,22 +73,26 @@ class Monitor:
     def _game_value(self, encoded: torch.Tensor) -> float | None:
         """V(D, G) on the evaluation samples, for losses whose D outputs a probability's logit."""
         model = self.run.model
-        if model.loss.output != "logit" or model.config.pack != 1:
+        if not has_probability_discriminator(model):
             return None
         return game_value(model.D(self.real_encoded), model.D(encoded))
 
     @torch.no_grad()
     def _add_frame(self, step: int, samples: np.ndarray) -> None:
         model, encoder = self.run.model, self.run.encoder
-        points = torch.from_numpy(self.grid["points"]).to(model.device)
-        surface = model.loss.real_probability(model.D(encoder.transform(points))).cpu().numpy()
+        if getattr(model, "D", None) is not None:
+            points = torch.from_numpy(self.grid["points"]).to(model.device)
+            surface = model.loss.real_probability(model.D(encoder.transform(points))).cpu().numpy()
+        else:  # a model without a discriminator: the story shows the samples moving only
+            surface = None
         if step in self.story["steps"]:  # a rollback replays steps: keep the latest frame
             index = self.story["steps"].index(step)
             for key in self.story:
                 del self.story[key][index:]
         self.story["steps"].append(step)
         self.story["samples"].append(samples[:STORY_SAMPLES])
-        self.story["surface"].append(surface.reshape(self.grid["shape"]))
+        if surface is not None:
+            self.story["surface"].append(surface.reshape(self.grid["shape"]))
         if len(self.story["steps"]) > MAX_FRAMES:  # long runs: keep every other frame
             for key in self.story:
                 self.story[key] = self.story[key][::2]
@@ -98,12 +102,20 @@ class Monitor:
         if not self.with_story or not self.story["steps"]:
             return
         model = self.run.model
-        arrays = {key: np.stack(values) for key, values in self.story.items()}
-        arrays.update(real=self.real, grid_x=self.grid["x"], surface_kind=np.array(
-            "probability" if model.loss.output == "logit" else "score"))
+        arrays = {key: np.stack(values) for key, values in self.story.items() if values}
+        arrays.update(real=self.real, grid_x=self.grid["x"])
+        if "surface" in arrays:
+            arrays["surface_kind"] = np.array("probability" if model.loss.output == "logit" else "score")
         if "y" in self.grid:
             arrays["grid_y"] = self.grid["y"]
         _write_npz(self.out / "story.npz", arrays)
+
+
+def has_probability_discriminator(model) -> bool:
+    """True for a GAN whose D outputs the logit of a probability for one sample (not packed)."""
+    loss = getattr(model, "loss", None)
+    return (getattr(model, "D", None) is not None and loss is not None and loss.output == "logit"
+            and model.config.pack == 1)
 
 
 def _grid(real: np.ndarray) -> dict[str, Any]:

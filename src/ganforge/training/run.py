@@ -19,9 +19,11 @@ from ganforge.training import checkpoint as ckpt
 from ganforge.training.callbacks import (DiagnosticsLog, MetricsLog, PeriodicCheckpoint, ProgressBar,
                                          TensorBoardLog)
 from ganforge.training.loop import StopFlag, train_loop
-from ganforge.training.monitor import Monitor
+from ganforge.training.monitor import Monitor, has_probability_discriminator
 from ganforge.training.rollback import Rollback
 from ganforge.training.state import TrainedRun, load_run, new_run
+
+CLOSED_FORM_SAMPLES = 20_000  # sample size for fitting closed-form models to an endless toy sampler
 
 # What a run writes; --overwrite removes exactly these, never other files of the user's.
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plots", "report.html",
@@ -82,8 +84,14 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     def clock() -> float:
         return wall_offset + time.perf_counter() - started
 
+    batch_size = config.batch_size
+    if getattr(model, "closed_form", False):  # fitted in one go, on all the data (or a large sample)
+        batch_size = len(run.dataset.points) if run.dataset.points is not None else CLOSED_FORM_SAMPLES
+
     def next_batch():
-        return run.encoder.transform(run.dataset.sample(config.batch_size, run.data_rng)).to(model.device)
+        if run.dataset.points is not None and batch_size == len(run.dataset.points):
+            return run.encoder.transform(run.dataset.points).to(model.device)
+        return run.encoder.transform(run.dataset.sample(batch_size, run.data_rng)).to(model.device)
 
     monitor = Monitor(run, out)
     diagnostician = Diagnostician(config)
@@ -148,7 +156,7 @@ def _theory(run: TrainedRun, monitor: Monitor, out: Path | None) -> dict[str, An
     toy = run.dataset.toy
     generated = monitor.generated()[1]
     result = None
-    if toy is not None and np.isfinite(generated).all():
+    if toy is not None and has_probability_discriminator(run.model) and np.isfinite(generated).all():
         result = theory_check(run, toy, generated, monitor.real)
         if out is not None and result is not None:
             (out / "plots").mkdir(exist_ok=True)

@@ -70,6 +70,8 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     dataset = dataset if dataset is not None else load_dataset(config.data)
     device = resolve_device(config.device)
     model_class = models.get(config.model)
+    if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
+        config = config.replace(steps=1, log_every=1, checkpoint_every=1)
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
     encoder = StandardEncoder().fit(dataset.reference(ENCODER_FIT_SAMPLES, config.seed))
     model = model_class(config, encoder.output_dim, device)
