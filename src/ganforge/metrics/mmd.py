@@ -1,0 +1,27 @@
+"""Maximum mean discrepancy with a mixture of Gaussian kernels: a distance between two samples."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+# Bandwidths for standardised data (unit variance per column): the small ones resolve narrow
+# modes such as ring8's (std 0.014 once standardised), the large ones pull far-away samples in.
+BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def mixture_kernel(a: Tensor, b: Tensor, bandwidths: Sequence[float] = BANDWIDTHS) -> Tensor:
+    """k(a_i, b_j) = sum_s exp(-|a_i - b_j|^2 / (2 s^2)), shape (len(a), len(b))."""
+    d2 = torch.cdist(a, b).pow(2)  # (n, m) squared distances
+    return sum(torch.exp(-d2 / (2.0 * s * s)) for s in bandwidths)
+
+
+def mmd2(x: Tensor, y: Tensor, bandwidths: Sequence[float] = BANDWIDTHS) -> Tensor:
+    """The biased (V-statistic) estimate of MMD^2(p_x, p_y): >= 0, differentiable in x and y.
+
+    MMD^2 = E k(x, x') + E k(y, y') - 2 E k(x, y)   (Gretton et al. 2012; GMMN, Li et al. 2015)
+    """
+    return (mixture_kernel(x, x, bandwidths).mean() + mixture_kernel(y, y, bandwidths).mean()
+            - 2.0 * mixture_kernel(x, y, bandwidths).mean())
