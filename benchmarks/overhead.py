@@ -9,8 +9,8 @@ Both sides train the same thing from the default TrainConfig (or `--set KEY=VALU
 ring8: the same MLPGenerator / MLPDiscriminator (ganforge.nets.mlp) with the same sizes, batch,
 Adam learning rates and betas, the non-saturating loss (written inline with F.softplus on the bare
 side), the same data sampling (ring8 sampler + per-dimension standardisation fitted the same way),
-k D steps then m G steps, and an EMA of G's weights when the config asks for one (ema > 0) and a
-packed D when pack > 1. The "ours" side is ganforge.training.run.train(config, out=None,
+k D steps then m G steps, the R1 penalty written inline when r1 > 0, an EMA of G's weights when
+the config asks for one (ema > 0) and a packed D when pack > 1. The "ours" side is ganforge.training.run.train(config, out=None,
 progress=False) with log_every at its default, so logging, per-step statistics, gradient norms
 and the periodic evaluation (eval_samples generated points scored against the reference) count.
 
@@ -48,7 +48,7 @@ from ganforge.training.state import ENCODER_FIT_SAMPLES
 TARGET = 0.95
 UNSUPPORTED = {  # options the bare loop does not implement: it must do the same work as ours
     "loss": "non-saturating", "label_smoothing": 0.0, "label_flip": 0.0, "instance_noise": 0.0,
-    "generator_dropout": 0.0, "r1": 0.0, "stop_at_equilibrium": False, "tensorboard": False,
+    "generator_dropout": 0.0, "stop_at_equilibrium": False, "tensorboard": False,
 }
 
 
@@ -92,7 +92,13 @@ def run_bare(config: TrainConfig) -> tuple[float, float]:
             x = (RING8.sample(B, data_rng) - mean) / std
             with torch.no_grad():
                 fake = G(torch.randn(B, config.noise_dim, generator=noise_rng))
-            loss_d = 0.5 * F.softplus(-D(x)).mean() + 0.5 * F.softplus(D(fake)).mean()
+            if config.r1 > 0:
+                x.requires_grad_(True)
+            real_out = D(x)
+            loss_d = 0.5 * F.softplus(-real_out).mean() + 0.5 * F.softplus(D(fake)).mean()
+            if config.r1 > 0:  # R1: gamma * 1/2 E ||grad_x D(x)||^2 on real data
+                (grad,) = torch.autograd.grad(real_out.sum(), x, create_graph=True)
+                loss_d = loss_d + config.r1 * 0.5 * grad.pow(2).sum(dim=1).mean()
             opt_D.zero_grad(set_to_none=True)
             loss_d.backward()
             opt_D.step()

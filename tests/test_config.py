@@ -106,7 +106,7 @@ def test_hidden_widths_must_be_positive_and_present(given):
 
 def test_replace_validates_too():
     config = TrainConfig().replace(steps=7)
-    assert config.steps == 7 and TrainConfig().steps == 3000
+    assert config.steps == 7 and TrainConfig().steps == 12000
     with pytest.raises(UserError, match="--steps"):
         config.replace(steps=0)
 

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
+import ganforge.models.catalog  # noqa: F401  (registers every model)
+from ganforge.comparison import DEFAULT_MODELS
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import IN_MEMORY, Dataset
 from ganforge.data.points import check_points
@@ -66,14 +68,16 @@ class GAN:
         return directory
 
     @property
-    def generator_(self) -> torch.nn.Module:
+    def generator_(self) -> torch.nn.Module | None:
+        """G for a GAN or a GMMN; None for a model without one (VAE, autoencoders, MLE fits)."""
         self._check_fitted()
-        return self.run_.model.G
+        return getattr(self.run_.model, "G", None)
 
     @property
-    def discriminator_(self) -> torch.nn.Module:
+    def discriminator_(self) -> torch.nn.Module | None:
+        """D for a GAN; None for every other model."""
         self._check_fitted()
-        return self.run_.model.D
+        return getattr(self.run_.model, "D", None)
 
     def _adopt(self, run: TrainedRun) -> None:
         self.run_ = run
@@ -108,6 +112,33 @@ def explain(directory: str | Path) -> str:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise UserError(f"{path} is not valid JSON") from None
     return explain_summary(summary)
+
+
+def compare(data: Any, models: str | list[str] = DEFAULT_MODELS, out: str | Path | None = None,
+            steps: int | None = None, seed: int = 0, overwrite: bool = False, progress: bool = False,
+            **options: Any) -> list[dict[str, Any]]:
+    """Trains each model on the same data and seed; returns the table, one dict per model.
+
+        rows = ganforge.compare("ring8", models=["gan", "vae", "gmm"], out="runs/cmp", steps=2000)
+
+    `data` is what GAN.fit takes; `options` (e.g. generator_hidden=[64, 64]) apply to every model.
+    With `out`, writes out/<model>/ (a run directory each), comparison.json, comparison.md and
+    report.html (the table and every model's samples side by side).
+    """
+    from ganforge.comparison import compare as run_comparison
+
+    dataset, name = _as_dataset(data)
+    return run_comparison(name, models, out, steps, seed, options, dataset, overwrite, progress)
+
+
+def compare_runs(directories: list[str | Path], out: str | Path | None = None) -> list[dict[str, Any]]:
+    """The comparison table of finished run directories; with `out`, also written there."""
+    from ganforge.comparison import compare_runs as read_runs, write_comparison
+
+    rows = read_runs(directories)
+    if out is not None:
+        write_comparison(rows, out)
+    return rows
 
 
 def _as_dataset(data: Any) -> tuple[Dataset | None, str]:

@@ -15,7 +15,7 @@ from rich.table import Table
 
 import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
 import ganforge.losses  # noqa: F401  (registers the losses)
-import ganforge.models.gan  # noqa: F401  (registers the model)
+import ganforge.models.catalog  # noqa: F401  (registers every model)
 from ganforge.config import CHOICES, HELP, TrainConfig, read_yaml
 from ganforge.errors import UserError
 from ganforge.registry import datasets, losses, models
@@ -37,7 +37,8 @@ def _train_options() -> list[inspect.Parameter]:
         flag = "--" + key.replace("_", "-")
         choices = {"loss": losses.names(), "model": models.names(), **CHOICES}.get(key)
         shown = ", ".join(map(str, default)) if isinstance(default, list) else default
-        help_text = f"{HELP[key]} [default: {shown}]" + (f" [choices: {', '.join(choices)}]" if choices else "")
+        # Round brackets: rich reads square ones as markup and would swallow them.
+        help_text = f"{HELP[key]} (default: {shown})" + (f" (choices: {', '.join(choices)})" if choices else "")
         if isinstance(default, bool):
             option = typer.Option(None, f"{flag}/--no-{flag[2:]}", help=help_text, show_default=False)
             annotation = Optional[bool]
@@ -133,6 +134,48 @@ def explain_run(run_dir: Path = typer.Argument(..., help="a run directory")) -> 
     from ganforge.api import explain
 
     print(explain(run_dir))
+
+
+@app.command("compare")
+def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run directories to compare (instead of --data)"),
+            data: Optional[str] = typer.Option(None, "--data", help="dataset to train every model on"),
+            models_: Optional[str] = typer.Option(
+                None, "--models", help="comma-separated models (default: gan,vae,gmmn,gmm,gaussian; "
+                                       f"known: {', '.join(models.names())})"),
+            out: Optional[Path] = typer.Option(None, "--out", "-o", help="directory for the runs and the comparison"),
+            steps: Optional[int] = typer.Option(None, "--steps", help="training steps of each model"),
+            seed: int = typer.Option(0, "--seed", help="random seed shared by every model"),
+            config: Optional[Path] = typer.Option(None, "--config", help="YAML file of options for every model"),
+            overwrite: bool = typer.Option(False, "--overwrite", help="replace runs already in --out"),
+            quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress")) -> None:
+    """Train several models on the same data and seed (or read finished runs) and compare them in one table."""
+    from ganforge.comparison import DEFAULT_MODELS, compare_runs, markdown, write_comparison
+    from ganforge.comparison import compare as run_comparison
+
+    if runs:
+        given = [flag for flag, value in (("--data", data), ("--models", models_), ("--steps", steps),
+                                          ("--config", config)) if value is not None]
+        if given:
+            raise UserError(f"{given[0]} trains new runs; it cannot be combined with run directories")
+        rows = compare_runs(runs)
+        if out is None:
+            print(markdown(rows), end="")
+            return
+        write_comparison(rows, out)
+    else:
+        if data is None:
+            raise UserError("give --data DATA (and --out DIR) to train and compare models, or run directories")
+        if out is None:
+            raise UserError("--out DIR is required to train the models (each run goes to DIR/<model>)")
+        if steps is not None and steps <= 0:
+            raise UserError(f"--steps must be > 0, got {steps}")
+        if isinstance(data, str) and data not in datasets and Path(data).exists():
+            data = str(Path(data).resolve())  # so each run's config works from any directory
+        options = read_yaml(config) if config else {}
+        rows = run_comparison(data, models_ if models_ is not None else DEFAULT_MODELS, out, steps, seed,
+                              options, overwrite=overwrite, progress=not quiet)
+    print(markdown(rows), end="")
+    print(f"report: {out / 'report.html'}")
 
 
 @app.command("datasets")

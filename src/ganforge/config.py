@@ -20,18 +20,18 @@ class TrainConfig:
     data: str = "ring8"
     model: str = "gan"
     loss: str = "non-saturating"
-    steps: int = 3000
+    steps: int = 12000
     batch_size: int = 256
     noise_dim: int = 8
-    generator_hidden: list[int] = field(default_factory=lambda: [256, 256, 256])
-    discriminator_hidden: list[int] = field(default_factory=lambda: [256, 256, 256])
-    lr_generator: float = 2e-4
-    lr_discriminator: float = 2e-4
+    generator_hidden: list[int] = field(default_factory=lambda: [64, 64, 64])
+    discriminator_hidden: list[int] = field(default_factory=lambda: [64, 64, 64])
+    lr_generator: float = 1.5e-3
+    lr_discriminator: float = 1.5e-3
     beta1: float = 0.5
     beta2: float = 0.999
     discriminator_steps: int = 1  # k D steps ...
     generator_steps: int = 1  # ... then m G steps, repeated
-    ema: float = 0.0  # decay of an exponential moving average of G's weights; 0 = off
+    ema: float = 0.999  # decay of an exponential moving average of G's weights; 0 = off
     pack: int = 1  # PacGAN: D sees `pack` samples at once
     label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
     label_flip: float = 0.0  # probability of swapping a label (noisy labels)
@@ -40,8 +40,11 @@ class TrainConfig:
     generator_dropout: float = 0.0
     spectral_norm: bool = False
     gradient_penalty: float = 10.0  # weight of the WGAN-GP term (wasserstein loss only)
-    r1: float = 0.0  # weight gamma of the R1 penalty on real data; 0 = off
-    log_every: int = 100
+    r1: float = 0.03  # weight gamma of the R1 penalty on real data; 0 = off
+    latent_dim: int = 0  # VAE / autoencoder code size; 0 = automatic (see HELP)
+    corruption_std: float = 0.1  # denoising autoencoder: std of the Gaussian corruption (standardised units)
+    gmm_max_components: int = 30  # gmm: BIC searches 1..10, going on up to this while it still improves
+    log_every: int = 200
     checkpoint_every: int = 1000
     eval_samples: int = 2500
     recover: bool = True  # on divergence, roll back to the last good state and halve the learning rates
@@ -79,7 +82,7 @@ class TrainConfig:
                 raise UserError(f"{_flag(f.name)} must be a finite number, got {value}")
         positive = ["steps", "batch_size", "noise_dim", "lr_generator", "lr_discriminator",
                     "discriminator_steps", "generator_steps", "pack", "log_every",
-                    "checkpoint_every", "eval_samples", "equilibrium_window"]
+                    "checkpoint_every", "eval_samples", "equilibrium_window", "gmm_max_components"]
         for key in positive:
             if getattr(self, key) <= 0:
                 raise UserError(f"{_flag(key)} must be > 0, got {getattr(self, key)}")
@@ -89,7 +92,7 @@ class TrainConfig:
             value = getattr(self, key)
             if not low <= value < high:
                 raise UserError(f"{_flag(key)} must be in [{low}, {high}), got {value}")
-        for key in ("instance_noise", "gradient_penalty", "r1"):
+        for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std"):
             if getattr(self, key) < 0:
                 raise UserError(f"{_flag(key)} must be >= 0, got {getattr(self, key)}")
         for key in ("generator_hidden", "discriminator_hidden"):
@@ -207,6 +210,10 @@ HELP = {
     "spectral_norm": "spectral normalisation of D's layers",
     "gradient_penalty": "weight of the WGAN-GP gradient penalty (wasserstein loss)",
     "r1": "weight of the R1 gradient penalty on real data; 0 = off",
+    "latent_dim": "code size of the VAE and autoencoders; 0 = automatic: the data's dimension for the VAE, "
+                  "half of it (at least 1) for the autoencoders; above the data's dimension = overcomplete",
+    "corruption_std": "denoising autoencoder: std of the Gaussian noise added to its inputs (standardised units)",
+    "gmm_max_components": "gmm: BIC picks the number of components in 1..10, and beyond (up to this) while it improves",
     "log_every": "steps between log records (metrics.jsonl, progress figures)",
     "checkpoint_every": "steps between checkpoints",
     "eval_samples": "generated samples scored at each log (VEEGAN/PacGAN use 2,500)",

@@ -13,7 +13,7 @@ from ganforge.diagnostics.divergence import GRAD_NORM_LIMIT
 FLAGS = ("--loss", "--instance-noise", "--label-smoothing", "--label-flip", "--pack", "--spectral-norm", "--r1",
          "--lr-generator", "--lr-discriminator", "--discriminator-steps", "--generator-steps",
          "--generator-dropout", "--ema", "--steps")
-CONFIG = TrainConfig(steps=3000, log_every=100)
+CONFIG = TrainConfig(steps=3000, log_every=100, lr_generator=2e-4, lr_discriminator=2e-4)
 HEALTHY_ACC = [0.62, 0.58, 0.66, 0.6, 0.69, 0.57, 0.64, 0.61, 0.67, 0.56]  # hovering 0.55-0.7
 
 

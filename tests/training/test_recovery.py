@@ -17,14 +17,14 @@ TINY = dict(generator_hidden=[32, 32], discriminator_hidden=[32, 32], batch_size
 
 @pytest.fixture
 def blow_up_once(monkeypatch):
-    """Turns G's weights to NaN at the 150th training step, once (a run that blows up)."""
+    """Turns G's weights to NaN after the 140th training step, once; the log at step 150 sees it."""
     calls = {"n": 0}
     original = GANModel.train_step
 
     def train_step(self, *args, **kwargs):
         original(self, *args, **kwargs)
         calls["n"] += 1
-        if calls["n"] == 150:
+        if calls["n"] == 140:
             with torch.no_grad():
                 next(self.G.parameters()).fill_(float("nan"))
 

@@ -9,7 +9,7 @@ from ganforge.diagnostics.remedies import suggest
 
 GRAD_NORM_LIMIT = 100.0  # ganhacks: gradient norms over 100 mean things are going wrong
 GRAD_NORM_RECORDS = 2  # ... for this many records in a row (one spike at start-up is not divergence)
-LOSSES = ("loss_d", "loss_g")
+LOSSES = ("loss_d", "loss_g", "loss")
 GRAD_NORMS = {"grad_norm_d": "D", "grad_norm_g": "G"}
 
 

@@ -14,7 +14,8 @@ BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 def mixture_kernel(a: Tensor, b: Tensor, bandwidths: Sequence[float] = BANDWIDTHS) -> Tensor:
     """k(a_i, b_j) = sum_s exp(-|a_i - b_j|^2 / (2 s^2)), shape (len(a), len(b))."""
-    d2 = torch.cdist(a, b).pow(2)  # (n, m) squared distances
+    # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, smooth everywhere (cdist's square root is not at 0)
+    d2 = (a.pow(2).sum(1, keepdim=True) + b.pow(2).sum(1) - 2.0 * a @ b.T).clamp_min(0.0)  # (n, m)
     return sum(torch.exp(-d2 / (2.0 * s * s)) for s in bandwidths)
 
 

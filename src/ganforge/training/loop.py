@@ -36,12 +36,12 @@ def equilibrium_reached(records: Sequence[dict[str, Any]], config: TrainConfig) 
     """The source's stopping rule: D's accuracy within 0.5 +- tolerance for the last `window` logs."""
     window = records[-config.equilibrium_window:]
     return len(window) == config.equilibrium_window and all(
-        abs(r["d_acc"] - 0.5) <= config.equilibrium_tolerance for r in window)
+        r.get("d_acc") is not None and abs(r["d_acc"] - 0.5) <= config.equilibrium_tolerance for r in window)
 
 
 def is_diverged(record: dict[str, Any]) -> bool:
     """NaN/inf in a loss, a weight or the generated samples during the last interval."""
-    losses = (record.get("loss_d"), record.get("loss_g"))
+    losses = [record.get(key) for key in ("loss_d", "loss_g", "loss") if key in record]
     return bool(record.get("nonfinite")) or any(v is None or not math.isfinite(v) for v in losses)
 
 

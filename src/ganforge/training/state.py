@@ -16,7 +16,7 @@ from ganforge.errors import UserError
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
 
-import ganforge.models.gan  # noqa: F401  (registers the model)
+import ganforge.models.catalog  # noqa: F401  (registers every model)
 
 ENCODER_FIT_SAMPLES = 100_000
 
@@ -75,6 +75,8 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
     encoder = StandardEncoder().fit(dataset.reference(ENCODER_FIT_SAMPLES, config.seed))
     model = model_class(config, encoder.output_dim, device)
+    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
+        model.attach_encoder(encoder)
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
                       noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
 
@@ -92,6 +94,8 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     torch_device = resolve_device(config.device)
     model = models.get(config.model)(config, encoder.output_dim, torch_device)
     ckpt.restore_model(model, tensors, state)
+    if hasattr(model, "attach_encoder"):
+        model.attach_encoder(encoder)
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
         run.step, run.wall_seconds = int(state["step"]), float(state["wall_seconds"])

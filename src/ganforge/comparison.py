@@ -1,0 +1,222 @@
+"""Model comparison: train several models on the same data and seed (or read finished runs) into one table."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import sys
+from html import escape
+from pathlib import Path
+from typing import Any, Sequence
+
+from ganforge.config import TrainConfig
+from ganforge.data.dataset import Dataset, load_dataset
+from ganforge.errors import UserError
+from ganforge.models.catalog import suggested_options
+from ganforge.registry import models
+
+DEFAULT_MODELS = ("gan", "vae", "gmmn", "gmm", "gaussian")
+# The modality's quality figures, in table order: toy data has them all, other points the JS pair.
+METRICS = ("modes_covered", "modes_total", "high_quality_fraction", "reverse_kl", "js_divergence",
+           "js_divergence_floor")
+# Each model's own figures from its last log: likelihoods (the VAE's ELBO bounds its own), errors.
+FIT_FIGURES = ("log_likelihood", "elbo", "reconstruction", "mmd", "components")
+MAXIMUM_LIKELIHOOD = ("gaussian", "gamma", "gmm")
+AUTOENCODERS = ("autoencoder", "denoising-autoencoder")
+OUTPUTS = ("comparison.json", "comparison.md", "report.html")
+
+
+def model_list(names: str | Sequence[str]) -> list[str]:
+    """Checked model names from "gan,vae" or a list: known, not repeated, at least one."""
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",")]
+    names = [n for n in names if n]
+    if not names:
+        raise UserError("--models lists no model; e.g. --models " + ",".join(DEFAULT_MODELS))
+    for name in names:
+        models.get(name)  # UserError naming the known models
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UserError(f"--models lists {repeated[0]!r} twice")
+    return names
+
+
+def compare(data: str, model_names: str | Sequence[str] = DEFAULT_MODELS, out: str | Path | None = None,
+            steps: int | None = None, seed: int = 0, options: dict[str, Any] | None = None,
+            dataset: Dataset | None = None, overwrite: bool = False, progress: bool = False) -> list[dict]:
+    """Trains each model on the same data and seed into out/<model>/ and writes the comparison to out.
+
+    `options` apply to every model (a model's suggested options fill in what they leave out);
+    closed-form fits ignore `steps`. Returns the table: one dict per model.
+    """
+    from ganforge.training.run import check_run_dir, train
+
+    names = model_list(model_names)
+    options = dict(options or {})
+    for key in ("data", "model"):
+        if key in options:
+            raise UserError(f"compare sets {key} itself; give it as --{key} / the argument, not as an option")
+    configs = {}
+    for name in names:  # every configuration and run directory is checked before anything trains
+        values = {**suggested_options(name), **options, "data": data, "model": name, "seed": seed}
+        if steps is not None:
+            values["steps"] = steps
+        configs[name] = TrainConfig.from_dict(values, origin=f"options for {name}")
+    if out is not None:
+        out = Path(out)
+        if out.exists() and not out.is_dir():
+            raise UserError(f"--out {out} is a file, not a directory")
+        for name in names:
+            check_run_dir(out / name, resume=False, overwrite=overwrite)
+    dataset = dataset if dataset is not None else load_dataset(data)  # loaded once, shared by every run
+
+    rows = []
+    for index, name in enumerate(names, 1):
+        if progress:
+            print(f"[{index}/{len(names)}] training {name}", file=sys.stderr)
+        run_dir = out / name if out is not None else None
+        run = train(configs[name], dataset, out=run_dir, overwrite=overwrite, progress=progress)
+        rows.append(row(run.summary, run_dir))
+    if out is not None:
+        write_comparison(rows, out)
+    return rows
+
+
+def compare_runs(directories: Sequence[str | Path]) -> list[dict]:
+    """The table for runs that already exist, from each directory's summary.json."""
+    if not directories:
+        raise UserError("give at least one run directory")
+    rows = []
+    for directory in map(Path, directories):
+        path = directory / "summary.json"
+        if not path.is_file():
+            raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
+        try:
+            summary = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise UserError(f"{path} is not valid JSON") from None
+        if not isinstance(summary, dict):
+            raise UserError(f"{path} does not hold a run summary")
+        rows.append(row(summary, directory))
+    return rows
+
+
+def row(summary: dict[str, Any], run_dir: Path | None) -> dict[str, Any]:
+    """One table row from a run's summary: model, run directory, quality figures, fit figures, time."""
+    entry: dict[str, Any] = {"model": summary.get("model"), "run": str(run_dir) if run_dir else None,
+                             "data": summary.get("data")}
+    for key in (*METRICS, *FIT_FIGURES, "steps", "wall_seconds", "stopped_because"):
+        if key in summary:
+            entry[key] = summary[key]
+    return entry
+
+
+def write_comparison(rows: list[dict], out: str | Path) -> list[Path]:
+    """comparison.json, comparison.md and report.html (the table and each run's samples) in out."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / name for name in OUTPUTS]
+    paths[0].write_text(json.dumps(rows, indent=2) + "\n")
+    paths[1].write_text(markdown(rows))
+    paths[2].write_text(html_report(rows))
+    return paths
+
+
+def columns(rows: list[dict]) -> list[str]:
+    """The table's columns: the figures present in any row, in a fixed order."""
+    present = {key for r in rows for key in r}
+    figures = [k for k in METRICS if k in present]
+    likelihood = ["log_likelihood"] if present & {"log_likelihood", "elbo"} else []
+    # The run directory's name, when it says more than the model's (compare DIR1 DIR2 ...)
+    run = ["run"] if any(r.get("run") and Path(r["run"]).name != r.get("model") for r in rows) else []
+    return ["model", *run, *figures, *likelihood, "steps", "wall_seconds"]
+
+
+def cell(entry: dict, key: str) -> str:
+    if key == "run":
+        return Path(entry["run"]).name if entry.get("run") else "-"
+    value = entry.get(key)
+    if key == "log_likelihood" and value is None and entry.get("elbo") is not None:
+        return f"{_number(entry['elbo'])} (ELBO)"
+    return "-" if value is None else _number(value)
+
+
+def markdown(rows: list[dict]) -> str:
+    """The comparison as a Markdown table, followed by the notes that read it."""
+    keys = columns(rows)
+    lines = ["| " + " | ".join(keys) + " |", "|" + "|".join("---" for _ in keys) + "|"]
+    lines += ["| " + " | ".join(cell(r, k) for k in keys) + " |" for r in rows]
+    return "\n".join(lines) + "\n\n" + "\n".join(f"- {note}" for note in notes(rows)) + "\n"
+
+
+def notes(rows: list[dict]) -> list[str]:
+    """Plain sentences under the table: what the columns mean and what the figures show."""
+    found = {r.get("model"): r for r in rows}
+    said = []
+    data = sorted({str(r.get("data")) for r in rows})
+    said.append(f"Data: {', '.join(data)}." + (" The runs were trained on different data: compare with care."
+                                                if len(data) > 1 else ""))
+    if any("log_likelihood" in r or "elbo" in r for r in rows):
+        said.append("log_likelihood: mean log-density per training point in the standardised space; "
+                    "the VAE's ELBO is a lower bound of its own. Higher is better.")
+    fits = [m for m in MAXIMUM_LIKELIHOOD if m in found]
+    if fits:
+        said.append(f"The maximum-likelihood fits ({', '.join(fits)}) are the floor a neural model must clear.")
+    quality = "high_quality_fraction" if any("high_quality_fraction" in r for r in rows) else "js_divergence"
+    for name in AUTOENCODERS:
+        if name in found and "vae" in found and quality in found[name] and quality in found["vae"]:
+            error = found[name].get("reconstruction")
+            said.append(
+                f"The {name} reconstructs its inputs (squared error {_number(error)} per column); its samples "
+                f"decode draws from a Gaussian fitted to its unregularised codes: {quality} "
+                f"{_number(found[name][quality])}, against {_number(found['vae'][quality])} for the VAE, "
+                f"whose KL term shapes its code space.")
+    return said
+
+
+def html_report(rows: list[dict]) -> str:
+    """A self-contained page: the table, the notes, and each run's samples plot side by side."""
+    keys = columns(rows)
+    head = "".join(f"<th>{escape(k)}</th>" for k in keys)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell(r, k))}</td>" for k in keys) + "</tr>" for r in rows)
+    items = "".join(f"<li>{escape(note)}</li>" for note in notes(rows))
+    figures = []
+    for r in rows:
+        image = Path(r["run"]) / "plots" / "samples.png" if r.get("run") else None
+        label = escape(str(r.get("model")) + (f" ({Path(r['run']).name})" if "run" in keys else ""))
+        if image is not None and image.is_file():
+            data = base64.b64encode(image.read_bytes()).decode("ascii")
+            inner = f'<img alt="samples of {label}" src="data:image/png;base64,{data}">'
+        else:
+            inner = "<p>no samples plot</p>"
+        figures.append(f"<figure>{inner}<figcaption>{label}</figcaption></figure>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ganforge comparison</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+.samples {{ display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-end; }}
+figure {{ margin: 0; }} figure img {{ height: 280px; }} figcaption {{ text-align: center; }}
+</style></head><body>
+<h1>Model comparison</h1>
+<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
+<ul>{items}</ul>
+<h2>Samples</h2>
+<p>Real samples (grey) and each model's samples (colour) at the start, middle and end of its training.</p>
+<div class="samples">{"".join(figures)}</div>
+</body></html>
+"""
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.4g}"
+    return str(value)
