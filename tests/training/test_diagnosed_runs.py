@@ -17,3 +17,11 @@ def test_a_run_built_to_collapse_reports_mode_collapse_with_its_step():
     assert "--" in onset["message"]  # names a remedy flag
     assert "never recovered" in collapse[-1]["message"] or "recovered at step" in collapse[-1]["message"]
     assert run.summary["modes_covered"] < run.summary["modes_total"]
+
+
+def test_a_healthy_default_run_on_ring8_covers_the_modes_and_raises_no_alarm():
+    # The defaults, shortened: the seeded short run must cover at least 7 of 8 modes.
+    run = train(TrainConfig(data="ring8", steps=3000, seed=0), progress=False)
+    assert run.summary["modes_covered"] >= 7
+    alarms = [f for f in run.summary["diagnostics"] if f["kind"] != "equilibrium"]
+    assert alarms == []

@@ -37,6 +37,7 @@ class GANModel:
         betas = (config.beta1, config.beta2)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
+        self._first_g_param = next(self.G.parameters())
         self._stat_sum = torch.zeros(len(STEP_STATS), device=device)
         self._stat_count = 0
         self._measure_grads = False
@@ -126,9 +127,13 @@ class GANModel:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
+        # Warm-up: early on, average over the t updates so far rather than a horizon of
+        # 1 / (1 - ema) updates, which would keep the average near the untrained G for long.
+        t = float(self.opt_G.state[self._first_g_param]["step"])  # G updates so far, checkpointed
+        decay = min(self.config.ema, (1.0 + t) / (10.0 + t))
         for ema, live in zip(self.G_ema.state_dict().values(), self.G.state_dict().values()):
             if ema.dtype.is_floating_point:
-                ema.lerp_(live, 1.0 - self.config.ema)  # ema = decay * ema + (1 - decay) * live
+                ema.lerp_(live, 1.0 - decay)  # ema = decay * ema + (1 - decay) * live
             else:
                 ema.copy_(live)
 
