@@ -15,7 +15,7 @@ progress=False) with log_every at its default, so logging, per-step statistics, 
 and the periodic evaluation (eval_samples generated points scored against the reference) count.
 
 The two alternate (ours, bare, ours, bare, ...) `--rounds` times to spread the machine's noise
-over both; torch.set_num_threads is the same for both (default: torch's own default).
+over both; torch.set_num_threads is the same for both (the config's `threads`, default 1).
 
 Prints one JSON object on stdout:
   ours / bare: steps per second of each round and the median, end to end (the whole call: setup,
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=None, help="steps per timed run (default: the config's)")
     parser.add_argument("--rounds", type=int, default=3, help="ours/bare alternations (default 3)")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: torch's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for both (default: the config's, 1)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrainConfig option for both sides (repeatable)")
     parser.add_argument("--out", default=None, help="also write the JSON to this file")
@@ -144,12 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     overrides = parse_overrides(args.set)
     if args.steps is not None:
         overrides["steps"] = args.steps
+    if args.threads is not None:
+        overrides["threads"] = args.threads  # the trainer sets torch's threads from its config
     config = TrainConfig.from_dict({**overrides, "data": "ring8", "device": "cpu"}, origin="--set")
     for key, needed in UNSUPPORTED.items():
         if getattr(config, key) != needed:
             parser.error(f"the bare loop does not implement {key}={getattr(config, key)!r}")
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    torch.set_num_threads(config.threads)  # the bare loop runs on the same thread count
     threads = torch.get_num_threads()
 
     # Warm-up (imports, allocator, first-call costs) for both, untimed.

@@ -16,6 +16,8 @@ from ganforge.registry import losses
 
 def bce(logits: Tensor, target: Tensor | float) -> Tensor:
     """Mean binary cross-entropy against a target probability t: t*softplus(-l) + (1-t)*softplus(l)."""
+    if isinstance(target, float) and target in (0.0, 1.0):  # hard labels: one term is zero, skip it
+        return F.softplus(-logits).mean() if target == 1.0 else F.softplus(logits).mean()
     return (target * F.softplus(-logits) + (1 - target) * F.softplus(logits)).mean()
 
 

@@ -35,9 +35,14 @@ class GANModel:
                                   config.spectral_norm, config.pack).to(device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
         betas = (config.beta1, config.beta2)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
+        # foreach: one fused kernel per step for all parameters instead of a Python loop over them
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas, foreach=True)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas, foreach=True)
         self._first_g_param = next(self.G.parameters())
+        if self.G_ema is not None:
+            pairs = [(e, g) for e, g in zip(self.G_ema.state_dict().values(), self.G.state_dict().values())
+                     if e.dtype.is_floating_point]
+            self._ema_pairs = ([e for e, _ in pairs], [g for _, g in pairs])
         self._stat_sum = torch.zeros(len(STEP_STATS), device=device)
         self._stat_count = 0
         self._measure_grads = False
@@ -131,11 +136,7 @@ class GANModel:
         # 1 / (1 - ema) updates, which would keep the average near the untrained G for long.
         t = float(self.opt_G.state[self._first_g_param]["step"])  # G updates so far, checkpointed
         decay = min(self.config.ema, (1.0 + t) / (10.0 + t))
-        for ema, live in zip(self.G_ema.state_dict().values(), self.G.state_dict().values()):
-            if ema.dtype.is_floating_point:
-                ema.lerp_(live, 1.0 - decay)  # ema = decay * ema + (1 - decay) * live
-            else:
-                ema.copy_(live)
+        torch._foreach_lerp_(*self._ema_pairs, 1.0 - decay)  # ema = decay * ema + (1 - decay) * live
 
     # --- sampling and state -----------------------------------------------------------------
 

@@ -134,10 +134,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         "device": str(model.device),
         **{k: v for k, v in final.items() if k not in ("step", "wall_seconds", "nonfinite")},
     }
-    theory = _theory(run, monitor, out)
-    if theory is not None:
-        run.summary["theory"] = theory
     if out is not None:
+        theory = _theory(run, monitor, out)  # ~1 s of kernel density: only for runs that keep a summary
+        if theory is not None:
+            run.summary["theory"] = theory
         save(step)  # refuses NaN weights, so the last good checkpoint survives a divergence
         if f"step_{step}" not in monitor.snapshots:
             monitor.snapshot(step)
@@ -148,22 +148,20 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     return run
 
 
-def _theory(run: TrainedRun, monitor: Monitor, out: Path | None) -> dict[str, Any] | None:
+def _theory(run: TrainedRun, monitor: Monitor, out: Path) -> dict[str, Any] | None:
     """The source's theory check (1D/2D data with a known density) and its plots."""
     from ganforge.diagnostics.theory import theory_check
     from ganforge.report.theory_plots import plot_discriminator_vs_optimal, plot_game_over_training
 
     toy = run.dataset.toy
     generated = monitor.generated()[1]
-    result = None
-    if toy is not None and has_probability_discriminator(run.model) and np.isfinite(generated).all():
-        result = theory_check(run, toy, generated, monitor.real)
-        if out is not None and result is not None:
-            (out / "plots").mkdir(exist_ok=True)
-            plot_discriminator_vs_optimal(run, toy, generated, monitor.real, out / "plots" / "theory_discriminator.png")
-    if out is not None:
-        (out / "plots").mkdir(exist_ok=True)
-        plot_game_over_training(run.records, out / "plots" / "theory_game.png")
+    (out / "plots").mkdir(exist_ok=True)
+    plot_game_over_training(run.records, out / "plots" / "theory_game.png")
+    if toy is None or not has_probability_discriminator(run.model) or not np.isfinite(generated).all():
+        return None
+    result = theory_check(run, toy, generated, monitor.real)
+    if result is not None:
+        plot_discriminator_vs_optimal(run, toy, generated, monitor.real, out / "plots" / "theory_discriminator.png")
     return result
 
 

@@ -57,18 +57,22 @@ class TrainedRun:
         return ckpt.save_checkpoint(run_dir, tensors, state)
 
 
-def resolve_device(name: str) -> torch.device:
+def resolve_device(config: TrainConfig) -> torch.device:
+    """The device to train on; on the CPU also sets torch's thread count from the config."""
+    name = config.device
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"--device {name}: CUDA is not available on this machine")
+    if name == "cpu":
+        torch.set_num_threads(config.threads)
     return torch.device(name)
 
 
 def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     """Data, encoder and a freshly initialised model, all seeded from config.seed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
-    device = resolve_device(config.device)
+    device = resolve_device(config)
     model_class = models.get(config.model)
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
         config = config.replace(steps=1, log_every=1, checkpoint_every=1)
@@ -91,7 +95,7 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
         encoder = StandardEncoder.from_state(state["encoder"])
     except (KeyError, TypeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
-    torch_device = resolve_device(config.device)
+    torch_device = resolve_device(config)
     model = models.get(config.model)(config, encoder.output_dim, torch_device)
     ckpt.restore_model(model, tensors, state)
     if hasattr(model, "attach_encoder"):
