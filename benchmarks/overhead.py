@@ -81,8 +81,9 @@ def run_bare(config: TrainConfig) -> tuple[float, float]:
         G_ema.load_state_dict(G.state_dict())
         ema_pairs = list(zip(G_ema.parameters(), G.parameters()))
     betas = (config.beta1, config.beta2)
-    opt_G = torch.optim.Adam(G.parameters(), lr=config.lr_generator, betas=betas)
-    opt_D = torch.optim.Adam(D.parameters(), lr=config.lr_discriminator, betas=betas)
+    # The same optimiser as the trainer's, implementation included (foreach: one kernel per step).
+    opt_G = torch.optim.Adam(G.parameters(), lr=config.lr_generator, betas=betas, foreach=True)
+    opt_D = torch.optim.Adam(D.parameters(), lr=config.lr_discriminator, betas=betas, foreach=True)
     data_rng = torch.Generator().manual_seed(seed)
     noise_rng = torch.Generator().manual_seed(seed + 1)
 
