@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
-from ganforge.models.parts import FittedParameters, RunningStats, adam, grad_norm
+from ganforge.models.parts import FittedParameters, RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
 
@@ -16,7 +16,7 @@ CODE_DECAY = 0.99  # the code Gaussian follows the codes of the last ~100 batche
 
 
 @models.register("autoencoder")
-class AutoencoderModel:
+class AutoencoderModel(SteppedModel):
     """x -> e(x) = h -> d(h) ~ x, trained on the squared reconstruction error only.
 
     latent_dim 0 picks half the data's dimension (at least 1): undercomplete for data of 2 or
@@ -68,12 +68,6 @@ class AutoencoderModel:
         """Mean squared error per column of d(e(x)) on clean points x (B, d)."""
         x = x.to(self.device)
         return float((self.decoder(self.encoder(x)) - x).pow(2).mean())
-
-    def measure_gradients(self, on: bool) -> None:
-        self._measure_grads = on
-
-    def pop_stats(self) -> dict[str, float]:
-        return self.stats.pop()
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> Tensor:

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from ganforge.config import TrainConfig
 from ganforge.errors import UserError
 from ganforge.losses import gradient_penalty, r1_penalty
+from ganforge.models.parts import grad_norm
 from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganforge.registry import losses, models
 
@@ -75,7 +76,7 @@ class GANModel:
             self.opt_D.zero_grad(set_to_none=True)
             loss_d.backward()
             if self._measure_grads:
-                self._grad_norms["grad_norm_d"] = _grad_norm(self.D)
+                self._grad_norms["grad_norm_d"] = grad_norm([self.D])
             self.opt_D.step()
 
         # 2. Generator: m steps against the updated D.
@@ -87,7 +88,7 @@ class GANModel:
             self.opt_G.zero_grad(set_to_none=True)
             loss_g.backward()
             if self._measure_grads:
-                self._grad_norms["grad_norm_g"] = _grad_norm(self.G)
+                self._grad_norms["grad_norm_g"] = grad_norm([self.G])
             self.opt_G.step()
             if self.G_ema is not None:
                 self._update_ema()
@@ -160,7 +161,3 @@ class GANModel:
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_G, "discriminator": self.opt_D}
 
-
-def _grad_norm(module: nn.Module) -> float:
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))

@@ -9,13 +9,13 @@ from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
 from ganforge.metrics.mmd import BANDWIDTHS, mmd2
-from ganforge.models.parts import RunningStats, adam, grad_norm
+from ganforge.models.parts import RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
 
 
 @models.register("gmmn")
-class GMMNModel:
+class GMMNModel(SteppedModel):
     """G: z ~ N(0, I) -> x, trained by comparing distributions directly, with no discriminator.
 
     Each step draws a real batch and a generated batch of batch_size points and takes an Adam
@@ -48,12 +48,6 @@ class GMMNModel:
             extra["grad_norm"] = torch.tensor(grad_norm([self.G]))
         self.optimizer.step()
         self.stats.add(loss=mmd, mmd=mmd, **extra)
-
-    def measure_gradients(self, on: bool) -> None:
-        self._measure_grads = on
-
-    def pop_stats(self) -> dict[str, float]:
-        return self.stats.pop()
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> Tensor:

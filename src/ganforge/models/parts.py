@@ -29,6 +29,19 @@ class RunningStats:
         return means
 
 
+class SteppedModel:
+    """The trainer's bookkeeping hooks shared by the baselines trained step by step."""
+
+    stats: RunningStats
+    _measure_grads: bool
+
+    def measure_gradients(self, on: bool) -> None:
+        self._measure_grads = on
+
+    def pop_stats(self) -> dict[str, float]:
+        return self.stats.pop()
+
+
 def adam(parameters: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Adam:
     """Adam at the generator's learning rate and the run's betas: the baselines have one network to train."""
     return torch.optim.Adam(parameters, lr=config.lr_generator, betas=(config.beta1, config.beta2))

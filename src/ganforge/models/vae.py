@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
-from ganforge.models.parts import RunningStats, adam, grad_norm
+from ganforge.models.parts import RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
 
@@ -22,7 +22,7 @@ INITIAL_LOG_VAR = -4.0
 
 
 @models.register("vae")
-class VAEModel:
+class VAEModel(SteppedModel):
     """Encoder e(x) -> (mu, log sigma^2); z = mu + sigma * eps; decoder d(z) -> mean of p(x | z).
 
     The output distribution is Gaussian with a learned variance per column (one parameter each,
@@ -78,12 +78,6 @@ class VAEModel:
     def elbo(self, x: Tensor, generator: torch.Generator) -> float:
         """The mean ELBO of held-out points x (B, d), a lower bound of their mean log-likelihood."""
         return -float(self.negative_elbo(x.to(self.device), generator)["loss"])
-
-    def measure_gradients(self, on: bool) -> None:
-        self._measure_grads = on
-
-    def pop_stats(self) -> dict[str, float]:
-        return self.stats.pop()
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
