@@ -147,8 +147,9 @@ class GANModel:
         G = self.G_ema if self.G_ema is not None else self.G
         was_training = G.training
         G.eval()
-        out = torch.cat([G(self._noise(min(4096, n - i), generator)) for i in range(0, n, 4096)]) if n else \
-            torch.empty(0, G.net[-1].out_features, device=self.device)
+        # In chunks of 4096 so a large request does not hold every activation at once.
+        chunks = [G(self._noise(min(4096, n - i), generator)) for i in range(0, n, 4096)]
+        out = torch.cat(chunks) if chunks else G(self._noise(0, generator))  # n = 0: shape (0, d)
         G.train(was_training)
         return out
 
