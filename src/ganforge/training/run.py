@@ -107,12 +107,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
             run.save(out)
             monitor.flush()
 
-    callbacks = [diagnostics_log]
-    callbacks.append(PeriodicCheckpoint(config.checkpoint_every, save))
-    if out is not None:
-        callbacks.insert(0, MetricsLog(out / "metrics.jsonl"))
-        if config.tensorboard:
-            callbacks.append(TensorBoardLog(out / "tensorboard"))
+    callbacks = [MetricsLog(out / "metrics.jsonl")] if out is not None else []
+    callbacks += [diagnostics_log, PeriodicCheckpoint(config.checkpoint_every, save)]
+    if out is not None and config.tensorboard:
+        callbacks.append(TensorBoardLog(out / "tensorboard"))
     if bar is not None:
         callbacks.append(bar)
 
