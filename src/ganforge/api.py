@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from ganforge.data.dataset import IN_MEMORY, Dataset
 from ganforge.data.points import check_points
 from ganforge.errors import UserError
 from ganforge.registry import datasets
-from ganforge.training.run import train
+from ganforge.training.run import read_summary, train
 from ganforge.training.state import TrainedRun, load_run
 
 
@@ -104,14 +103,7 @@ def explain(directory: str | Path) -> str:
     """The diagnosis of a finished run and its theory figures, in plain words."""
     from ganforge.diagnostics.explain import explain as explain_summary
 
-    path = Path(directory) / "summary.json"
-    if not path.exists():
-        raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
-    try:
-        summary = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{path} is not valid JSON") from None
-    return explain_summary(summary)
+    return explain_summary(read_summary(directory))
 
 
 def compare(data: Any, models: str | list[str] = DEFAULT_MODELS, out: str | Path | None = None,

@@ -15,6 +15,7 @@ from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.errors import UserError
 from ganforge.models.catalog import suggested_options
 from ganforge.registry import models
+from ganforge.training.run import check_run_dir, read_summary, train
 
 DEFAULT_MODELS = ("gan", "vae", "gmmn", "gmm", "gaussian")
 # The modality's quality figures, in table order: toy data has them all, other points the JS pair.
@@ -50,7 +51,6 @@ def compare(data: str, model_names: str | Sequence[str] = DEFAULT_MODELS, out: s
     `options` apply to every model (a model's suggested options fill in what they leave out);
     closed-form fits ignore `steps`. Returns the table: one dict per model.
     """
-    from ganforge.training.run import check_run_dir, train
 
     names = model_list(model_names)
     options = dict(options or {})
@@ -89,16 +89,7 @@ def compare_runs(directories: Sequence[str | Path]) -> list[dict]:
         raise UserError("give at least one run directory")
     rows = []
     for directory in map(Path, directories):
-        path = directory / "summary.json"
-        if not path.is_file():
-            raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
-        try:
-            summary = json.loads(path.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise UserError(f"{path} is not valid JSON") from None
-        if not isinstance(summary, dict):
-            raise UserError(f"{path} does not hold a run summary")
-        rows.append(row(summary, directory))
+        rows.append(row(read_summary(directory), directory))
     return rows
 
 

@@ -30,6 +30,20 @@ RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plot
              "snapshots.npz", "story.npz", "tensorboard", "evaluation.json")
 
 
+def read_summary(directory: str | Path) -> dict[str, Any]:
+    """A finished run's summary.json, or a UserError saying why it cannot be read."""
+    path = Path(directory) / "summary.json"
+    if not path.is_file():
+        raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
+    try:
+        summary = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError(f"{path} is not valid JSON") from None
+    if not isinstance(summary, dict):
+        raise UserError(f"{path} does not hold a run summary")
+    return summary
+
+
 def holds_run(directory: Path) -> bool:
     return any((directory / name).exists() for name in RUN_FILES)
 
