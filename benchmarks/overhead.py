@@ -28,17 +28,14 @@ Prints one JSON object on stdout:
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
-import yaml
 
+from common import emit, environment, log, parse_overrides  # benchmarks/common.py
 from ganforge.config import TrainConfig
 from ganforge.data.toy import RING8
 from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
@@ -50,10 +47,6 @@ UNSUPPORTED = {  # options the bare loop does not implement: it must do the same
     "loss": "non-saturating", "label_smoothing": 0.0, "label_flip": 0.0, "instance_noise": 0.0,
     "generator_dropout": 0.0, "stop_at_equilibrium": False, "tensorboard": False,
 }
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def run_ours(config: TrainConfig) -> tuple[float, float]:
@@ -118,16 +111,6 @@ def run_bare(config: TrainConfig) -> tuple[float, float]:
     return config.steps / wall, config.steps / loop
 
 
-def parse_overrides(items: list[str]) -> dict:
-    overrides = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"error: --set takes KEY=VALUE, got {item!r}")
-        overrides[key.strip().replace("-", "_")] = yaml.safe_load(value)
-    return overrides
-
-
 def median_summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "rounds": values}
 
@@ -152,7 +135,6 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(config, key) != needed:
             parser.error(f"the bare loop does not implement {key}={getattr(config, key)!r}")
     torch.set_num_threads(config.threads)  # the bare loop runs on the same thread count
-    threads = torch.get_num_threads()
 
     # Warm-up (imports, allocator, first-call costs) for both, untimed.
     warm = config.replace(steps=min(50, config.steps))
@@ -176,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "overhead",
         "config": {k: v for k, v in config.to_dict().items() if k not in ("device",)},
         "overrides": overrides,
-        "environment": {"torch": torch.__version__, "threads": threads, "cpus": os.cpu_count(),
-                        "machine": platform.machine()},
+        "environment": environment(),
         "steps": config.steps, "rounds": args.rounds,
         "ours": {"steps_per_second_end_to_end": median_summary(ours_e2e),
                  "steps_per_second_loop": median_summary(ours_loop)},
@@ -187,11 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                   "end_to_end_rounds": ratio_e2e, "loop_rounds": ratio_loop,
                   "target": TARGET, "target_met": statistics.median(ratio_e2e) >= TARGET},
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as handle:
-            handle.write(text + "\n")
+    emit(result, args.out)
     return 0
 
 

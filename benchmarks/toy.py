@@ -28,16 +28,11 @@ Exit status 0 whether or not targets are met (the JSON says); 2 on a bad option.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
 
-import torch
-import yaml
-
+from common import emit, environment, log, parse_overrides  # benchmarks/common.py
 from ganforge.api import GAN
 from ganforge.config import TrainConfig
 
@@ -54,20 +49,6 @@ REFERENCE = {
 }
 FIGURES = ("modes_covered", "modes_total", "high_quality_fraction", "reverse_kl", "js_divergence",
            "wall_seconds", "train_seconds")
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def parse_overrides(items: list[str]) -> dict:
-    overrides = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"error: --set takes KEY=VALUE, got {item!r}")
-        overrides[key.strip().replace("-", "_")] = yaml.safe_load(value)
-    return overrides
 
 
 def run_one(name: str, seed: int, overrides: dict) -> dict:
@@ -147,18 +128,13 @@ def main(argv: list[str] | None = None) -> int:
         "config": {k: v for k, v in config.to_dict().items() if k not in ("data", "seed")},
         "overrides": overrides,
         "eval_samples": config.eval_samples,
-        "environment": {"torch": torch.__version__, "threads": torch.get_num_threads(),
-                        "cpus": os.cpu_count(), "machine": platform.machine()},
+        "environment": environment(),
         "runs": runs,
         "datasets": {name: summarise(name, [r for r in runs if r["dataset"] == name]) for name in names},
         "reference": {name: REFERENCE[name] for name in names if name in REFERENCE},
     }
     result["all_targets_met"] = all(d.get("targets_met", True) for d in result["datasets"].values())
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        with open(args.out, "w") as handle:
-            handle.write(text + "\n")
+    emit(result, args.out)
     return 0
 
 
