@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import torch
 
-import ganforge.models.catalog  # noqa: F401  (registers every model)
 from ganforge.comparison import DEFAULT_MODELS
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import IN_MEMORY, Dataset

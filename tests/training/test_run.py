@@ -1,7 +1,6 @@
 """Training runs end to end: resume equivalence, Ctrl-C, equilibrium stop, divergence, run directory."""
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from ganforge.data import toy  # noqa: F401  (registers the toy distributions)
+from ganforge.data.toy import ToyDistribution  # importing it registers the toy distributions
 from ganforge.data.points import POINT_SUFFIXES, load_points
 from ganforge.errors import UserError
 from ganforge.registry import datasets
@@ -22,7 +22,7 @@ class Dataset:
 
     name: str
     dim: int
-    toy: "toy.ToyDistribution | None" = None
+    toy: ToyDistribution | None = None
     points: torch.Tensor | None = None
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
