@@ -98,6 +98,22 @@ def load(directory: str | Path, device: str | None = None) -> GAN:
     return gan
 
 
+def evaluate(directory: str | Path, n: int = 2500, seed: int = 0) -> dict[str, Any]:
+    """Scores a finished run's samples against its data with every metric of the modality;
+    writes directory/evaluation.json and returns the figures."""
+    import json
+
+    from ganforge.metrics.evaluate import evaluate_samples
+
+    if n <= 0:
+        raise UserError(f"the number of samples must be > 0, got {n}")
+    run = load_run(Path(directory))
+    figures = {"samples": n, **evaluate_samples(run.load_dataset(), run.sample(n, seed), seed,
+                                                run_dir=Path(directory), full=True)}
+    (Path(directory) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
+    return figures
+
+
 def explain(directory: str | Path) -> str:
     """The diagnosis of a finished run and its theory figures, in plain words."""
     from ganforge.diagnostics.explain import explain as explain_summary

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -117,14 +116,11 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              n: int = typer.Option(2500, "-n", help="generated samples to score"),
              seed: int = typer.Option(0, "--seed", help="sampling seed")) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
-    from ganforge.metrics.evaluate import evaluate_samples
-    from ganforge.training.state import load_run
+    from ganforge.api import evaluate as evaluate_run
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
-    run = load_run(run_dir)
-    figures = {"samples": n, **evaluate_samples(run.load_dataset(), run.sample(n, seed), seed)}
-    (Path(run_dir) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
+    figures = evaluate_run(run_dir, n, seed)
     _print_table(f"evaluation of {run_dir}", figures)
 
 

@@ -1,8 +1,29 @@
-"""Reversible encoders between the user's units and the space the networks see."""
+"""Reversible encoders between the user's data and the rows of numbers the networks see.
+
+Every encoder has: transform(user data) -> (n, dim) float tensor; inverse_transform(tensor) ->
+user data (points array, DataFrame, images); `layout` (a DataLayout); state() -> plain JSON and
+a classmethod from_state(state); and, for data with conditions (classes, a table's discrete
+columns): training_conditions(dataset) -> a ConditionSampler or None, sample_conditions(n,
+generator) -> (n, condition_dim) drawn as the data has them. `fit_encoder` picks the encoder for
+a dataset; `encoder_from_state` rebuilds one from a checkpoint.
+"""
 
 from __future__ import annotations
 
+from typing import Any, Callable, Protocol
+
 import torch
+
+from ganforge.data.layout import DataLayout
+
+ENCODER_FIT_SAMPLES = 100_000  # points drawn from an endless toy sampler to fit the scaling
+
+
+class ConditionSampler(Protocol):
+    """Draws the conditions of a training batch and the real rows that go with them."""
+
+    def draw(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(row index (n,), conditions of those real rows (n, c), conditions for G's samples (n, c))."""
 
 
 class StandardEncoder:
@@ -37,6 +58,13 @@ class StandardEncoder:
         """(width, kind) of each block of the encoded vector; one continuous block here."""
         return [(self.output_dim, "continuous")]
 
+    @property
+    def layout(self) -> DataLayout:
+        return DataLayout.vector(self.output_dim)
+
+    def training_conditions(self, dataset) -> None:
+        return None  # points carry no condition
+
     def state(self) -> dict:
         return {"kind": "standard", "mean": self.mean_.tolist(), "std": self.std_.tolist()}
 
@@ -46,3 +74,29 @@ class StandardEncoder:
         encoder.mean_ = torch.tensor(state["mean"], dtype=torch.float32)
         encoder.std_ = torch.tensor(state["std"], dtype=torch.float32)
         return encoder
+
+
+# Encoders by the `kind` their state() records; other modules add theirs (tables, images).
+ENCODER_KINDS: dict[str, type] = {"standard": StandardEncoder}
+# Builders by dataset kind: (dataset, config) -> fitted encoder.
+ENCODER_BUILDERS: dict[str, Callable[[Any, Any], Any]] = {}
+
+
+def fit_encoder(dataset, config) -> Any:
+    """The encoder for this dataset's kind, fitted to it (points and toys: standardisation)."""
+    import ganforge.data.catalog  # noqa: F401  (registers the encoders of every data kind)
+
+    builder = ENCODER_BUILDERS.get(dataset.kind)
+    if builder is not None:
+        return builder(dataset, config)
+    fit_on = dataset.reference(ENCODER_FIT_SAMPLES, config.seed)
+    return StandardEncoder().fit(fit_on)
+
+
+def encoder_from_state(state: dict) -> Any:
+    import ganforge.data.catalog  # noqa: F401
+
+    kind = state.get("kind", "standard") if isinstance(state, dict) else None
+    if kind not in ENCODER_KINDS:
+        raise KeyError(f"unknown encoder kind {kind!r}")
+    return ENCODER_KINDS[kind].from_state(state)

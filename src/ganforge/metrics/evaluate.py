@@ -1,17 +1,27 @@
-"""Picks the metrics that fit the data: mode metrics on toy distributions, JS on any points."""
+"""Picks the metrics that fit the data: mode metrics on toy distributions, JS on points, and
+each other kind's own (tables, images) from the EVALUATORS table their modules fill in."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
-import numpy as np
 
 from ganforge.data.dataset import Dataset
 from ganforge.metrics.toy import js_divergence, toy_metrics
 
+# dataset kind -> evaluate(dataset, samples, seed, run_dir, full) -> figures. `full` asks for
+# everything (`ganforge evaluate`); without it, what is cheap enough for every log interval.
+EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {}
 
-def evaluate_samples(dataset: Dataset, samples: np.ndarray, seed: int) -> dict[str, Any]:
-    """Quality figures of generated samples (in the user's units) against the real data."""
+
+def evaluate_samples(dataset: Dataset, samples: Any, seed: int, run_dir: Path | None = None,
+                     full: bool = False) -> dict[str, Any]:
+    """Quality figures of generated samples (in the user's form) against the real data."""
+    import ganforge.metrics.catalog  # noqa: F401  (registers every kind's evaluator)
+
+    if dataset.kind in EVALUATORS:
+        return EVALUATORS[dataset.kind](dataset, samples, seed, run_dir=run_dir, full=full)
     if dataset.toy is not None:
         return toy_metrics(samples, dataset.toy, seed=seed, n_reference=len(samples))
     reference = dataset.reference(len(samples), seed).numpy()

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.models.parts import FittedParameters, RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
@@ -32,7 +33,8 @@ class AutoencoderModel(SteppedModel):
 
     corruption_std = 0.0  # the denoising autoencoder below corrupts its inputs
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
         self.config = config
         self.device = device
         self.loss = None  # not adversarial
@@ -85,8 +87,8 @@ class AutoencoderModel(SteppedModel):
 class DenoisingAutoencoderModel(AutoencoderModel):
     """The autoencoder fed x + N(0, corruption_std^2) and asked for x; `reconstruction` is that error."""
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
-        super().__init__(config, data_dim, device)
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        super().__init__(config, data, device)
         self.corruption_std = config.corruption_std
 
 

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.models.parts import FittedParameters, user_affine
 
 
@@ -25,7 +26,8 @@ class ClosedFormModel:
 
     closed_form = True
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
         self.config = config
         self.device = device
         self.data_dim = data_dim

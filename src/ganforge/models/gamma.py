@@ -12,6 +12,7 @@ from scipy.optimize import minimize_scalar
 from torch import Tensor
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.models.closed_form import ClosedFormModel
 from ganforge.registry import models
 
@@ -31,8 +32,9 @@ class GammaModel(ClosedFormModel):
     fit of shape and scale), which covers the "min minus a small epsilon" shift as a special case.
     """
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
-        super().__init__(config, data_dim, device)
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
+        super().__init__(config, data, device)
         for name, start in (("shape", 1.0), ("scale", 1.0), ("loc", -1.0)):  # Exp(1) - 1 before a fit
             self.params.register_buffer(name, torch.full((data_dim,), start, dtype=torch.float64, device=device))
 

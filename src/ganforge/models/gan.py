@@ -9,10 +9,12 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.errors import UserError
 from ganforge.losses import gradient_penalty, r1_penalty
 from ganforge.models.parts import grad_norm
-from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
+from ganforge.nets.factory import build_networks
+from ganforge.training.batches import split_batch
 from ganforge.registry import losses, models
 
 # Figures accumulated every step and averaged over each log interval, in this order.
@@ -23,17 +25,17 @@ STEP_STATS = ("loss_d", "loss_g", "d_acc_real", "d_acc_fake", "d_real_mean", "d_
 class GANModel:
     """G and D with Adam each (separate learning rates: TTUR), trained k D steps then m G steps."""
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        self.layout = as_layout(data)
+        self.conditional = self.layout.condition_dim > 0  # batches then carry conditions (see Batch)
         self.config = config
         self.device = device
         self.loss = losses.get(config.loss)
         if not self.loss.uses_targets and (config.label_smoothing or config.label_flip):
             raise UserError(f"--label-smoothing and --label-flip need a loss with real/fake targets "
                             f"(minimax, non-saturating, least-squares), not {config.loss!r}")
-        self.G = MLPGenerator(config.noise_dim, data_dim, config.generator_hidden,
-                              dropout=config.generator_dropout).to(device)
-        self.D = MLPDiscriminator(data_dim, config.discriminator_hidden, config.discriminator_activation,
-                                  config.spectral_norm, config.pack).to(device)
+        G, D = build_networks(config, self.layout)
+        self.G, self.D = G.to(device), D.to(device)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False) if config.ema > 0 else None
         betas = (config.beta1, config.beta2)
         # foreach: one fused kernel per step for all parameters instead of a Python loop over them
@@ -58,19 +60,21 @@ class GANModel:
 
         # 1. Discriminator: k steps on a real batch and a batch from the current G.
         for _ in range(cfg.discriminator_steps):
-            x = real_batch()
+            x, c_real, c_fake = split_batch(real_batch())
             with torch.no_grad():
-                fake = self.G(self._noise(B, rng))
+                fake = self.G(self._noise(B, rng), c_fake)
             if noise_std > 0:
                 x = x + noise_std * torch.randn(x.shape, generator=rng, device=self.device)
                 fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
             if cfg.r1 > 0:
                 x.requires_grad_(True)
-            real_out, fake_out = self.D(x), self.D(fake)
+            real_out, fake_out = self.D(x, c_real), self.D(fake, c_fake)
             real_target, fake_target = self._targets(real_out.shape[0], rng)
             loss_d = self.loss.discriminator(real_out, fake_out, real_target, fake_target)
             if self.loss.needs_gradient_penalty and cfg.gradient_penalty > 0:
-                loss_d = loss_d + cfg.gradient_penalty * gradient_penalty(self.D, x.detach(), fake, rng)
+                # WGAN-GP interpolates between pairs; with conditions, each pair is judged under the fake's.
+                critic = self.D if c_fake is None else (lambda points: self.D(points, c_fake))
+                loss_d = loss_d + cfg.gradient_penalty * gradient_penalty(critic, x.detach(), fake, rng)
             if cfg.r1 > 0:
                 loss_d = loss_d + cfg.r1 * r1_penalty(real_out, x)
             self.opt_D.zero_grad(set_to_none=True)
@@ -81,10 +85,13 @@ class GANModel:
 
         # 2. Generator: m steps against the updated D.
         for _ in range(cfg.generator_steps):
-            fake = self.G(self._noise(B, rng))
+            c_fake = split_batch(real_batch())[2] if self.conditional else None  # fresh conditions
+            fake = self.G(self._noise(B, rng), c_fake)
             if noise_std > 0:
                 fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
-            loss_g = self.loss.generator(self.D(fake))
+            loss_g = self.loss.generator(self.D(fake, c_fake))
+            if c_fake is not None and hasattr(self.G, "condition_loss"):  # e.g. CTGAN's: G must honour c
+                loss_g = loss_g + self.G.condition_loss(fake, c_fake)
             self.opt_G.zero_grad(set_to_none=True)
             loss_g.backward()
             if self._measure_grads:
@@ -142,14 +149,24 @@ class GANModel:
     # --- sampling and state -----------------------------------------------------------------
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> Tensor:
-        """(n, data_dim) samples in the encoded space, from the EMA generator when there is one."""
+    def sample(self, n: int, generator: torch.Generator, conditions: Tensor | None = None) -> Tensor:
+        """(n, data_dim) samples in the encoded space, from the EMA generator when there is one.
+
+        A conditional GAN needs `conditions`, (n, condition_dim): one per sample.
+        """
+        if self.conditional and (conditions is None or conditions.shape != (n, self.layout.condition_dim)):
+            raise ValueError(f"a conditional GAN samples with one condition per sample, shape "
+                             f"({n}, {self.layout.condition_dim})")
         G = self.G_ema if self.G_ema is not None else self.G
         was_training = G.training
         G.eval()
         # In chunks of 4096 so a large request does not hold every activation at once.
-        chunks = [G(self._noise(min(4096, n - i), generator)) for i in range(0, n, 4096)]
-        out = torch.cat(chunks) if chunks else G(self._noise(0, generator))  # n = 0: shape (0, d)
+        def condition(i: int, m: int) -> Tensor | None:
+            return None if conditions is None else conditions[i:i + m].to(self.device)
+
+        chunks = [G(self._noise(min(4096, n - i), generator), condition(i, min(4096, n - i)))
+                  for i in range(0, n, 4096)]
+        out = torch.cat(chunks) if chunks else G(self._noise(0, generator), condition(0, 0))  # n = 0: (0, d)
         G.train(was_training)
         return out
 

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.models.closed_form import ClosedFormModel
 from ganforge.registry import models
 
@@ -18,8 +19,9 @@ MIN_STD = 1e-6  # a constant column keeps a tiny spread instead of a zero one
 class GaussianModel(ClosedFormModel):
     """x_j ~ N(mean_j, std_j^2) independently; the MLE is the column's mean and (biased) std."""
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
-        super().__init__(config, data_dim, device)
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
+        super().__init__(config, data, device)
         self.params.register_buffer("mean", torch.zeros(data_dim, dtype=torch.float64, device=device))
         self.params.register_buffer("std", torch.ones(data_dim, dtype=torch.float64, device=device))
 

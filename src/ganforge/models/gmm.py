@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.models.closed_form import ClosedFormModel
 from ganforge.registry import models
 
@@ -26,8 +27,9 @@ class GMMModel(ClosedFormModel):
     the Gaussians with torch, so `generator` alone decides the samples.
     """
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
-        super().__init__(config, data_dim, device)
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
+        super().__init__(config, data, device)
         self.params.register_buffer("weights", torch.ones(1, dtype=torch.float64, device=device))
         self.params.register_buffer("means", torch.zeros(1, data_dim, dtype=torch.float64, device=device))
         self.params.register_buffer("cholesky", torch.eye(data_dim, dtype=torch.float64, device=device)[None])

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
+from ganforge.data.layout import DataLayout, as_layout
 from ganforge.metrics.mmd import BANDWIDTHS, mmd2
 from ganforge.models.parts import RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
@@ -27,7 +28,8 @@ class GMMNModel(SteppedModel):
     # `ganforge compare` uses them unless told otherwise.
     suggested_options = {"lr_generator": 1e-3, "beta1": 0.9}
 
-    def __init__(self, config: TrainConfig, data_dim: int, device: torch.device):
+    def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
+        data_dim = as_layout(data).dim
         self.config = config
         self.device = device
         self.loss = None  # not adversarial

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import torch
 from torch import Tensor, nn
 
 ACTIVATIONS = {
@@ -14,13 +15,17 @@ ACTIVATIONS = {
 
 
 class MLPGenerator(nn.Module):
-    """G: z (B, noise_dim) -> x (B, data_dim); optional dropout in G (ganhacks tip 17)."""
+    """G: z (B, noise_dim) [, c (B, condition_dim)] -> x (B, data_dim); optional dropout in G (ganhacks tip 17).
+
+    A condition (one-hot class, a table's condition vector) is concatenated to z.
+    """
 
     def __init__(self, noise_dim: int, data_dim: int, hidden: Sequence[int],
-                 activation: str = "relu", dropout: float = 0.0, output: str = "linear"):
+                 activation: str = "relu", dropout: float = 0.0, output: str = "linear",
+                 condition_dim: int = 0):
         super().__init__()
         layers: list[nn.Module] = []
-        width = noise_dim
+        width = noise_dim + condition_dim
         for h in hidden:
             layers += [nn.Linear(width, h), ACTIVATIONS[activation]()]
             if dropout > 0:
@@ -32,7 +37,9 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.noise_dim = noise_dim
 
-    def forward(self, z: Tensor) -> Tensor:
+    def forward(self, z: Tensor, condition: Tensor | None = None) -> Tensor:
+        if condition is not None:
+            z = torch.cat([z, condition], dim=1)
         return self.net(z)
 
 
@@ -40,15 +47,15 @@ class MLPDiscriminator(nn.Module):
     """D: x (B, data_dim) -> one raw output per packed group, shape (B / pack,).
 
     Packing (PacGAN): D judges `pack` samples at once, all real or all generated, which
-    makes a lack of diversity visible to it.
+    makes a lack of diversity visible to it. A condition is concatenated to each sample.
     """
 
     def __init__(self, data_dim: int, hidden: Sequence[int], activation: str = "leaky_relu",
-                 spectral_norm: bool = False, pack: int = 1):
+                 spectral_norm: bool = False, pack: int = 1, condition_dim: int = 0):
         super().__init__()
         wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
         layers: list[nn.Module] = []
-        width = data_dim * pack
+        width = (data_dim + condition_dim) * pack
         for h in hidden:
             layers += [wrap(nn.Linear(width, h)), ACTIVATIONS[activation]()]
             width = h
@@ -56,7 +63,9 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.pack = pack
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, condition: Tensor | None = None) -> Tensor:
+        if condition is not None:
+            x = torch.cat([x, condition], dim=1)
         x = x.reshape(x.shape[0] // self.pack, -1)  # (B, d) -> (B / pack, pack * d)
         return self.net(x).squeeze(-1)
 

@@ -26,11 +26,12 @@ class Monitor:
     def __init__(self, run: TrainedRun, out: Path | None):
         config = run.config
         self.run, self.out, self.seed = run, out, config.seed
-        self.real = run.dataset.reference(config.eval_samples, config.seed).numpy()  # user units
-        self.real_encoded = run.encoder.transform(torch.from_numpy(self.real)).to(run.model.device)
+        real = run.dataset.reference(config.eval_samples, config.seed)  # the user's form
+        self.real_encoded = run.encoder.transform(real).to(run.model.device)
+        self.real = real.numpy() if isinstance(real, torch.Tensor) else real
         self.first_log = min(config.log_every, config.steps)
         self.middle_log = min(-(-(config.steps // 2) // config.log_every) * config.log_every, config.steps)
-        self.snapshots: dict[str, np.ndarray] = {"real": self.real}
+        self.snapshots: dict[str, np.ndarray] = {"real": self.real} if isinstance(self.real, np.ndarray) else {}
         self.story: dict[str, list] = {"steps": [], "samples": [], "surface": []}
         self.with_story = out is not None and run.encoder.output_dim <= 2 and config.pack == 1
         self.grid = _grid(self.real) if self.with_story else None
@@ -42,21 +43,20 @@ class Monitor:
                 self.story = {key: list(old_story[key][keep]) if key in old_story else []
                               for key in ("steps", "samples", "surface")}
 
-    def generated(self) -> tuple[torch.Tensor, np.ndarray]:
-        """The fixed-noise sample, encoded and in user units; the same z at every call."""
-        generator = torch.Generator(self.run.model.device).manual_seed(self.seed + EVAL_NOISE_OFFSET)
-        encoded = self.run.model.sample(self.run.config.eval_samples, generator)
-        return encoded, self.run.encoder.inverse_transform(encoded).cpu().numpy()
+    def generated(self) -> tuple[torch.Tensor, Any]:
+        """The fixed-noise sample, encoded and in the user's form; the same z at every call."""
+        encoded = self.run.sample_encoded(self.run.config.eval_samples, self.seed + EVAL_NOISE_OFFSET)
+        return encoded, self.run.decode(encoded)
 
     def measure(self, step: int) -> dict[str, Any]:
         encoded, samples = self.generated()
-        figures = evaluate_samples(self.run.dataset, samples, self.seed)
+        figures = evaluate_samples(self.run.dataset, samples, self.seed, run_dir=self.out)
         figures.update(diversity_metrics(encoded.cpu().numpy(), self.real_encoded.cpu().numpy()))
         value = self._game_value(encoded)
         if value is not None:
             figures["game_value"] = value
-        figures["nonfinite"] = not bool(np.isfinite(samples).all())
-        if self.out is not None:
+        figures["nonfinite"] = not bool(torch.isfinite(encoded).all())
+        if self.out is not None and isinstance(samples, np.ndarray):  # arrays of points or images
             if step in (self.first_log, self.middle_log):
                 self.snapshot(step, samples)
             if self.with_story:

@@ -18,6 +18,7 @@ from ganforge.errors import UserError
 from ganforge.training import checkpoint as ckpt
 from ganforge.training.callbacks import (DiagnosticsLog, MetricsLog, PeriodicCheckpoint, ProgressBar,
                                          TensorBoardLog)
+from ganforge.training.batches import batch_source
 from ganforge.training.loop import StopFlag, train_loop
 from ganforge.training.monitor import Monitor, has_probability_discriminator
 from ganforge.training.rollback import Rollback
@@ -98,14 +99,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     def clock() -> float:
         return wall_offset + time.perf_counter() - started
 
-    batch_size = config.batch_size
     if getattr(model, "closed_form", False):  # fitted in one go, on all the data (or a large sample)
-        batch_size = len(run.dataset.points) if run.dataset.points is not None else CLOSED_FORM_SAMPLES
-
-    def next_batch():
-        if run.dataset.points is not None and batch_size == len(run.dataset.points):
-            return run.encoder.transform(run.dataset.points).to(model.device)
-        return run.encoder.transform(run.dataset.sample(batch_size, run.data_rng)).to(model.device)
+        next_batch = batch_source(run, CLOSED_FORM_SAMPLES, whole=run.dataset.toy is None)
+    else:
+        next_batch = batch_source(run, config.batch_size)
 
     monitor = Monitor(run, out)
     diagnostician = Diagnostician(config)

@@ -6,19 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
-from ganforge.data.encoders import StandardEncoder
+from ganforge.data.encoders import encoder_from_state, fit_encoder
 from ganforge.errors import UserError
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
 
 import ganforge.models.catalog  # noqa: F401  (registers every model)
-
-ENCODER_FIT_SAMPLES = 100_000
 
 
 @dataclass
@@ -26,7 +23,7 @@ class TrainedRun:
     """Config, encoder, model and RNG streams; `dataset` is None for a run loaded only to sample."""
 
     config: TrainConfig
-    encoder: StandardEncoder
+    encoder: Any
     model: Any
     data_rng: torch.Generator
     noise_rng: torch.Generator
@@ -36,10 +33,27 @@ class TrainedRun:
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
 
-    def sample(self, n: int, seed: int) -> np.ndarray:
-        """n samples in the user's units, reproducible for a given seed."""
+    def sample(self, n: int, seed: int, conditions: torch.Tensor | None = None) -> Any:
+        """n samples in the user's form (points array, DataFrame, images), reproducible for a seed.
+
+        A conditional model draws its conditions as the data has them unless `conditions` are given.
+        """
+        return self.decode(self.sample_encoded(n, seed, conditions))
+
+    def sample_encoded(self, n: int, seed: int, conditions: torch.Tensor | None = None) -> torch.Tensor:
         generator = torch.Generator(self.model.device).manual_seed(seed)
-        return self.encoder.inverse_transform(self.model.sample(n, generator)).cpu().numpy()
+        if getattr(self.model, "conditional", False):
+            if conditions is None:
+                conditions = self.encoder.sample_conditions(n, torch.Generator().manual_seed(seed + 1))
+            return self.model.sample(n, generator, conditions)
+        if conditions is not None:
+            raise UserError("this model was not trained with conditions; it cannot sample under one")
+        return self.model.sample(n, generator)
+
+    def decode(self, encoded: torch.Tensor) -> Any:
+        """Encoded rows -> the user's form; a tensor comes back as a NumPy array."""
+        out = self.encoder.inverse_transform(encoded)
+        return out.cpu().numpy() if isinstance(out, torch.Tensor) else out
 
     def load_dataset(self) -> Dataset:
         if self.dataset is None:
@@ -69,6 +83,14 @@ def resolve_device(config: TrainConfig) -> torch.device:
     return torch.device(name)
 
 
+def build_model(config: TrainConfig, encoder: Any, device: torch.device) -> Any:
+    """The configured model for the encoder's layout, with the encoder attached when it wants it."""
+    model = models.get(config.model)(config, encoder.layout, device)
+    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
+        model.attach_encoder(encoder)
+    return model
+
+
 def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     """Data, encoder and a freshly initialised model, all seeded from config.seed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
@@ -77,10 +99,8 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
         config = config.replace(steps=1, log_every=1, checkpoint_every=1)
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
-    encoder = StandardEncoder().fit(dataset.reference(ENCODER_FIT_SAMPLES, config.seed))
-    model = model_class(config, encoder.output_dim, device)
-    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
-        model.attach_encoder(encoder)
+    encoder = fit_encoder(dataset, config)
+    model = build_model(config, encoder, device)
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
                       noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
 
@@ -92,14 +112,12 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
         config = TrainConfig.from_dict({**state["config"], **overrides,
                                         **({"device": device} if device else {})},
                                        origin=f"checkpoint in {run_dir}")
-        encoder = StandardEncoder.from_state(state["encoder"])
+        encoder = encoder_from_state(state["encoder"])
     except (KeyError, TypeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
     torch_device = resolve_device(config)
-    model = models.get(config.model)(config, encoder.output_dim, torch_device)
+    model = build_model(config, encoder, torch_device)
     ckpt.restore_model(model, tensors, state)
-    if hasattr(model, "attach_encoder"):
-        model.attach_encoder(encoder)
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
         run.step, run.wall_seconds = int(state["step"]), float(state["wall_seconds"])

@@ -1,0 +1,47 @@
+"""How a training batch is drawn: encoded rows, and their conditions when the model is conditional."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import torch
+from torch import Tensor
+
+
+class Batch(NamedTuple):
+    """A conditional batch: D judges real rows x under `condition`, G's samples under `fake_condition`."""
+
+    x: Tensor
+    condition: Tensor | None = None
+    fake_condition: Tensor | None = None
+
+
+def split_batch(batch: Tensor | Batch) -> tuple[Tensor, Tensor | None, Tensor | None]:
+    """(x, real conditions, fake conditions) of a batch; the conditions are None without any."""
+    if isinstance(batch, Batch):
+        return batch.x, batch.condition, batch.fake_condition
+    return batch, None, None
+
+
+def batch_source(run: Any, batch_size: int, whole: bool = False) -> Callable[[], Tensor | Batch]:
+    """A function drawing one training batch from the run's data with run.data_rng.
+
+    Finite data is encoded once; a toy distribution is sampled and encoded batch by batch.
+    whole=True (closed-form fits) gives all the finite data at every call.
+    """
+    dataset, encoder, device = run.dataset, run.encoder, run.model.device
+    if dataset.toy is not None:
+        return lambda: encoder.transform(dataset.sample(batch_size, run.data_rng)).to(device)
+    encoded = encoder.transform(dataset.rows()).to(device)
+    if whole:
+        return lambda: encoded
+    conditions = encoder.training_conditions(dataset) if getattr(run.model, "conditional", False) else None
+    n = encoded.shape[0]
+
+    def draw() -> Tensor | Batch:
+        if conditions is None:
+            return encoded[torch.randint(0, n, (batch_size,), generator=run.data_rng).to(device)]
+        index, real, fake = conditions.draw(batch_size, run.data_rng)
+        return Batch(encoded[index.to(device)], real.to(device), fake.to(device))
+
+    return draw
