@@ -71,6 +71,19 @@ class TrainConfig:
         for key, value in values.items():
             setattr(config, key, _coerce(key, value, getattr(config, key), origin))
         config.validate()
+        config._given = frozenset(values)  # what the user set; the rest may take the data's defaults
+        return config
+
+    def with_defaults(self, defaults: dict[str, Any]) -> "TrainConfig":
+        """This configuration with `defaults` for every option the user did not set (e.g. the
+        options a DCGAN trains best with on images); what the user set always wins."""
+        given = getattr(self, "_given", frozenset(self.keys()))
+        changes = {k: v for k, v in defaults.items() if k not in given and getattr(self, k) != v}
+        if not changes:
+            return self
+        config = TrainConfig.from_dict({**{k: getattr(self, k) for k in given}, **changes},
+                                       origin="defaults for this data")
+        config._given = given
         return config
 
     def replace(self, **changes: Any) -> "TrainConfig":
