@@ -1,8 +1,7 @@
-"""The variational autoencoder: Gaussian encoder, reparameterisation, Gaussian decoder, ELBO."""
+"""The variational autoencoder: Gaussian encoder, reparameterisation, a decoder law suited to the data, ELBO."""
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import torch
@@ -10,11 +9,11 @@ from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
 from ganforge.data.layout import DataLayout, as_layout
+from ganforge.models.output_laws import OutputLaw
 from ganforge.models.parts import RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
 
-LOG_2PI = math.log(2.0 * math.pi)
 LOG_VAR_RANGE = (-12.0, 4.0)  # the learned output variance stays in [6e-6, 55] (standardised units)
 # sigma_x starts at 0.135 (13% of a standardised column's spread): starting at 1 lets the decoder
 # explain everything as noise, and it stays in that posterior-collapse optimum (z ignored, the VAE
@@ -26,13 +25,15 @@ INITIAL_LOG_VAR = -4.0
 class VAEModel(SteppedModel):
     """Encoder e(x) -> (mu, log sigma^2); z = mu + sigma * eps; decoder d(z) -> mean of p(x | z).
 
-    The output distribution is Gaussian with a learned variance per column (one parameter each,
-    not a function of z), the right law for the continuous, standardised columns ganforge feeds
-    its models. The loss is -ELBO = reconstruction + KL, per sample, in the standardised space:
-      reconstruction = -E_q log N(x; d(z), sigma_x^2),   KL = KL(q(z | x) || N(0, I)).
-    Samples decode z ~ N(0, I) to d(z), the decoder's mean, as VAE samples are usually shown;
-    the density the ELBO scores adds N(0, sigma_x^2) noise to that (`output_std` reports the
-    mean sigma_x; on ring8, adding it drops the high-quality fraction from 0.44 to 0.06).
+    The output law follows the data (see output_laws.py): Gaussian with a learned variance per
+    column (one parameter each, not a function of z) for continuous columns, categorical for a
+    table's one-hot blocks, Bernoulli for image pixels. The loss is -ELBO = reconstruction + KL,
+    per sample, in the encoded space:
+      reconstruction = -E_q log p(x | d(z)),   KL = KL(q(z | x) || N(0, I)).
+    Samples decode z ~ N(0, I) to d(z), the decoder's mean (a category drawn from each one-hot
+    block), as VAE samples are usually shown; the density the ELBO scores adds N(0, sigma_x^2)
+    noise to continuous columns (`output_std` reports the mean sigma_x; on ring8, adding it drops
+    the high-quality fraction from 0.44 to 0.06).
     """
 
     # Adam settings for a plain minimisation with no game to balance (the run's defaults suit a GAN);
@@ -40,7 +41,9 @@ class VAEModel(SteppedModel):
     suggested_options = {"lr_generator": 1e-3, "beta1": 0.9}
 
     def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
-        data_dim = as_layout(data).dim
+        layout = as_layout(data)
+        data_dim = layout.dim
+        self.law = OutputLaw(layout)
         self.config = config
         self.device = device
         self.loss = None  # not adversarial
@@ -61,17 +64,17 @@ class VAEModel(SteppedModel):
         if self._measure_grads:
             extra["grad_norm"] = torch.tensor(grad_norm([self.encoder, self.decoder]))
         self.optimizer.step()
-        self.stats.add(**figures, elbo=-figures["loss"], output_std=self.decoder.log_var().exp().sqrt().mean(),
-                       **extra)
+        gaussian = self.law.gaussian_columns.to(self.device)
+        if gaussian.any():
+            extra["output_std"] = self.decoder.log_var()[gaussian].exp().sqrt().mean()
+        self.stats.add(**figures, elbo=-figures["loss"], **extra)
 
     def negative_elbo(self, x: Tensor, rng: torch.Generator) -> dict[str, Tensor]:
         """{"loss": -ELBO, "reconstruction", "kl"}, each averaged over the batch x (B, d)."""
         mu, log_var = self.encoder(x).chunk(2, dim=1)  # (B, latent) each
         eps = torch.randn(mu.shape, generator=rng, device=self.device)
         z = mu + torch.exp(0.5 * log_var) * eps  # reparameterisation: z = mu + sigma * eps
-        mean, log_var_x = self.decoder(z), self.decoder.log_var()
-        # -log N(x; mean, sigma_x^2) = 1/2 sum_j [log 2 pi + log sigma_j^2 + (x_j - mean_j)^2 / sigma_j^2]
-        reconstruction = 0.5 * (LOG_2PI + log_var_x + (x - mean).pow(2) / log_var_x.exp()).sum(dim=1)
+        reconstruction = self.law.negative_log_likelihood(x, self.decoder(z), self.decoder.log_var())
         # KL(N(mu, sigma^2) || N(0, 1)) = 1/2 sum_k [mu_k^2 + sigma_k^2 - log sigma_k^2 - 1]
         kl = 0.5 * (mu.pow(2) + log_var.exp() - log_var - 1.0).sum(dim=1)
         return {"loss": (reconstruction + kl).mean(), "reconstruction": reconstruction.mean(), "kl": kl.mean()}
@@ -83,8 +86,9 @@ class VAEModel(SteppedModel):
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
-        """(n, data_dim): d(z) with z ~ N(0, I)."""
-        return self.decoder(torch.randn(n, self.latent_dim, generator=generator, device=self.device))
+        """(n, data_dim): d(z) with z ~ N(0, I), through the output law (means; drawn categories)."""
+        z = torch.randn(n, self.latent_dim, generator=generator, device=self.device)
+        return self.law.decode(self.decoder(z), generator)
 
     def modules(self) -> dict[str, nn.Module]:
         return {"encoder": self.encoder, "decoder": self.decoder}
