@@ -14,18 +14,22 @@ from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.errors import UserError
 from ganforge.models.catalog import suggested_options
-from ganforge.registry import models
+from ganforge.registry import metrics as metric_figures, models
 from ganforge.training.run import check_run_dir, read_summary, train
 
 DEFAULT_MODELS = ("gan", "vae", "gmmn", "gmm", "gaussian")
-# The modality's quality figures, in table order: toy data has them all, other points the JS pair.
-METRICS = ("modes_covered", "modes_total", "high_quality_fraction", "reverse_kl", "js_divergence",
-           "js_divergence_floor")
 # Each model's own figures from its last log: likelihoods (the VAE's ELBO bounds its own), errors.
 FIT_FIGURES = ("log_likelihood", "elbo", "reconstruction", "mmd", "components")
 MAXIMUM_LIKELIHOOD = ("gaussian", "gamma", "gmm")
 AUTOENCODERS = ("autoencoder", "denoising-autoencoder")
 OUTPUTS = ("comparison.json", "comparison.md", "report.html")
+
+
+def quality_figures() -> list[str]:
+    """Every modality's quality figures, in table order (the `metrics` registry)."""
+    import ganforge.metrics.catalog  # noqa: F401  (registers every modality's figures)
+
+    return [name for name, _ in metric_figures.in_order()]
 
 
 def model_list(names: str | Sequence[str]) -> list[str]:
@@ -97,7 +101,7 @@ def row(summary: dict[str, Any], run_dir: Path | None) -> dict[str, Any]:
     """One table row from a run's summary: model, run directory, quality figures, fit figures, time."""
     entry: dict[str, Any] = {"model": summary.get("model"), "run": str(run_dir) if run_dir else None,
                              "data": summary.get("data")}
-    for key in (*METRICS, *FIT_FIGURES, "steps", "wall_seconds", "stopped_because"):
+    for key in (*quality_figures(), *FIT_FIGURES, "steps", "wall_seconds", "stopped_because"):
         if key in summary:
             entry[key] = summary[key]
     return entry
@@ -117,7 +121,7 @@ def write_comparison(rows: list[dict], out: str | Path) -> list[Path]:
 def columns(rows: list[dict]) -> list[str]:
     """The table's columns: the figures present in any row, in a fixed order."""
     present = {key for r in rows for key in r}
-    figures = [k for k in METRICS if k in present]
+    figures = [k for k in quality_figures() if k in present]
     likelihood = ["log_likelihood"] if present & {"log_likelihood", "elbo"} else []
     # The run directory's name, when it says more than the model's (compare DIR1 DIR2 ...)
     run = ["run"] if any(r.get("run") and Path(r["run"]).name != r.get("model") for r in rows) else []

@@ -41,6 +41,10 @@ class Registry(Generic[T]):
     def items(self) -> list[tuple[str, T]]:
         return sorted(self._members.items())
 
+    def in_order(self) -> list[tuple[str, T]]:
+        """Members in the order they were registered (e.g. a table's columns)."""
+        return list(self._members.items())
+
 
 datasets: Registry = Registry("dataset")
 models: Registry = Registry("model")
