@@ -62,6 +62,10 @@ class StandardEncoder:
     def layout(self) -> DataLayout:
         return DataLayout.vector(self.output_dim)
 
+    def affine(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(shift, scale) with x_user = shift + scale * x_encoded, for fits that report in user units."""
+        return self.mean_, self.std_
+
     def training_conditions(self, dataset) -> None:
         return None  # points carry no condition
 

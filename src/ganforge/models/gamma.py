@@ -12,8 +12,8 @@ from scipy.optimize import minimize_scalar
 from torch import Tensor
 
 from ganforge.config import TrainConfig
-from ganforge.data.layout import DataLayout, as_layout
-from ganforge.models.closed_form import ClosedFormModel
+from ganforge.data.layout import DataLayout
+from ganforge.models.closed_form import ClosedFormModel, continuous_width
 from ganforge.registry import models
 
 GAP = 1e-4  # a fitted location stays at least GAP column-stds below the column's minimum
@@ -33,7 +33,7 @@ class GammaModel(ClosedFormModel):
     """
 
     def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
-        data_dim = as_layout(data).dim
+        data_dim = continuous_width(data)
         super().__init__(config, data, device)
         for name, start in (("shape", 1.0), ("scale", 1.0), ("loc", -1.0)):  # Exp(1) - 1 before a fit
             self.params.register_buffer(name, torch.full((data_dim,), start, dtype=torch.float64, device=device))
@@ -63,7 +63,7 @@ class GammaModel(ClosedFormModel):
         return figures
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+    def sample_continuous(self, n: int, generator: torch.Generator) -> Tensor:
         shape = self.params.shape.expand(n, self.data_dim).contiguous()
         # torch's own Gamma sampler (the one torch.distributions.Gamma uses), seeded by `generator`
         standard = torch._standard_gamma(shape, generator=generator)  # ~ Gamma(shape, 1)

@@ -8,8 +8,8 @@ import torch
 from torch import Tensor
 
 from ganforge.config import TrainConfig
-from ganforge.data.layout import DataLayout, as_layout
-from ganforge.models.closed_form import ClosedFormModel
+from ganforge.data.layout import DataLayout
+from ganforge.models.closed_form import ClosedFormModel, continuous_width
 from ganforge.registry import models
 
 MIN_STD = 1e-6  # a constant column keeps a tiny spread instead of a zero one
@@ -20,7 +20,7 @@ class GaussianModel(ClosedFormModel):
     """x_j ~ N(mean_j, std_j^2) independently; the MLE is the column's mean and (biased) std."""
 
     def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
-        data_dim = as_layout(data).dim
+        data_dim = continuous_width(data)
         super().__init__(config, data, device)
         self.params.register_buffer("mean", torch.zeros(data_dim, dtype=torch.float64, device=device))
         self.params.register_buffer("std", torch.ones(data_dim, dtype=torch.float64, device=device))
@@ -44,6 +44,6 @@ class GaussianModel(ClosedFormModel):
         return figures
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+    def sample_continuous(self, n: int, generator: torch.Generator) -> Tensor:
         eps = torch.randn(n, self.data_dim, generator=generator, device=self.device, dtype=torch.float64)
         return (self.params.mean + self.params.std * eps).float()

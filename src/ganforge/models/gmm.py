@@ -8,8 +8,8 @@ import torch
 from torch import Tensor
 
 from ganforge.config import TrainConfig
-from ganforge.data.layout import DataLayout, as_layout
-from ganforge.models.closed_form import ClosedFormModel
+from ganforge.data.layout import DataLayout
+from ganforge.models.closed_form import ClosedFormModel, continuous_width
 from ganforge.registry import models
 
 FIRST_RANGE = 10  # BIC always compares 1..10 components
@@ -28,7 +28,7 @@ class GMMModel(ClosedFormModel):
     """
 
     def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
-        data_dim = as_layout(data).dim
+        data_dim = continuous_width(data)
         super().__init__(config, data, device)
         self.params.register_buffer("weights", torch.ones(1, dtype=torch.float64, device=device))
         self.params.register_buffer("means", torch.zeros(1, data_dim, dtype=torch.float64, device=device))
@@ -75,7 +75,7 @@ class GMMModel(ClosedFormModel):
                 "bic": self.bic_.get(components, float("nan")), "components_searched": max(self.bic_, default=0)}
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+    def sample_continuous(self, n: int, generator: torch.Generator) -> Tensor:
         if n == 0:  # multinomial refuses to draw nothing
             return torch.empty(0, self.data_dim, device=self.device)
         index = torch.multinomial(self.params.weights, n, replacement=True, generator=generator)  # (n,)

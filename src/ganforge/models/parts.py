@@ -72,10 +72,9 @@ class FittedParameters(nn.Module):
 
 
 def user_affine(encoder, data_dim: int) -> tuple[Tensor, Tensor]:
-    """(shift, scale) with x_user = shift + scale * x_encoded, float64; identity without an encoder."""
-    if encoder is None:
+    """(shift, scale) with x_user = shift + scale * x_encoded, float64; the identity without an
+    encoder or with one that is not affine (a table's mode-specific normalisation)."""
+    if encoder is None or not hasattr(encoder, "affine"):  # no encoder, or not an affine one
         return torch.zeros(data_dim, dtype=torch.float64), torch.ones(data_dim, dtype=torch.float64)
-    zero = torch.zeros(1, data_dim)
-    shift = encoder.inverse_transform(zero)[0].double()
-    scale = encoder.inverse_transform(torch.ones(1, data_dim))[0].double() - shift
-    return shift, scale
+    shift, scale = encoder.affine()
+    return shift.double().cpu(), scale.double().cpu()
