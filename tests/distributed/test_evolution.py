@@ -1,0 +1,50 @@
+"""Lipizzaner's operators: the (1+1)-ES on mixture weights, tournament selection, learning-rate mutation."""
+
+import torch
+
+from ganforge.distributed.evolution import (MIN_LEARNING_RATE, es_step, mutate_learning_rate, propose_weights,
+                                            tournament)
+
+
+def test_es_offspring_are_non_negative_and_sum_to_one():
+    rng = torch.Generator().manual_seed(0)
+    for size in (1, 3, 5):
+        weights = torch.full((size,), 1.0 / size, dtype=torch.float64)
+        for sigma in (0.0, 0.01, 0.5, 10.0):  # 10: most entries are clipped to 0
+            for _ in range(50):
+                weights = propose_weights(weights, sigma, rng)
+                assert (weights >= 0).all()
+                assert abs(float(weights.sum()) - 1.0) < 1e-12
+
+
+def test_es_step_keeps_the_better_of_parent_and_child():
+    rng = torch.Generator().manual_seed(1)
+    target = torch.tensor([0.7, 0.2, 0.1], dtype=torch.float64)
+
+    def score(w):  # lower is better: distance to the target mixture
+        return float((w - target).abs().sum())
+
+    weights = torch.full((3,), 1 / 3, dtype=torch.float64)
+    scores = []
+    for _ in range(300):
+        weights, value = es_step(weights, 0.05, score, rng)
+        scores.append(value)
+        assert (weights >= 0).all() and abs(float(weights.sum()) - 1) < 1e-12
+    assert all(b <= a for a, b in zip(scores, scores[1:]))  # elitist: never worse
+    assert scores[-1] < 0.05
+
+
+def test_tournament_of_the_whole_population_picks_the_lowest_fitness_often():
+    rng = torch.Generator().manual_seed(2)
+    fitness = torch.tensor([3.0, 1.0, 2.0])
+    wins = [tournament(fitness, 50, rng) for _ in range(20)]
+    assert wins == [1] * 20
+    assert {tournament(fitness, 1, rng) for _ in range(200)} == {0, 1, 2}  # size 1: uniform draw
+
+
+def test_learning_rate_mutation_is_gaussian_with_a_floor():
+    rng = torch.Generator().manual_seed(3)
+    assert mutate_learning_rate(1e-3, 0.0, 1.0, rng) == 1e-3  # probability 0: never mutated
+    mutated = torch.tensor([mutate_learning_rate(1e-3, 1.0, 1e-4, rng) for _ in range(2000)])
+    assert abs(float(mutated.mean()) - 1e-3) < 1e-5 and abs(float(mutated.std()) - 1e-4) < 1e-5
+    assert min(mutate_learning_rate(1e-6, 1.0, 1.0, rng) for _ in range(100)) >= MIN_LEARNING_RATE
