@@ -70,7 +70,7 @@ def test_fit_on_a_points_file_remembers_where_it_is(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("data, match", [
-    (pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}), "expected real numbers"),
+    (pd.DataFrame({"a": [1.0], "b": ["x"]}), "single row"),  # a DataFrame is a table (tests/tabular/)
     (np.array([[1.0, np.nan], [2.0, 3.0]]), "NaN"),
     (np.array([[1.0, 2.0]]), "single point"),
     ([[1.0, 2.0], [3.0, 4.0]], "not list"),

@@ -95,9 +95,10 @@ def test_train_rejects_bad_input_with_one_line_and_writes_nothing(capsys, tmp_pa
 
 @pytest.mark.parametrize("name, text, needles", [
     ("empty.csv", "", ["is empty"]),
-    ("words.csv", "x,y\n1,2\n3,abc\n", ["non-numeric value 'abc'", "row 2", "column 2"]),
-    ("holes.csv", "x,y\n1,2\n3,nan\n", ["NaN", "row 2, column 2"]),
-    ("single.csv", "x,y\n1,2\n", ["single point"]),
+    # Without a header row a CSV is points (with one it is a table: tests/tabular/).
+    ("words.csv", "1,2\n3,abc\n", ["non-numeric value 'abc'", "row 2", "column 2"]),
+    ("holes.csv", "1,2\n3,nan\n", ["NaN", "row 2, column 2"]),
+    ("single.csv", "1,2\n", ["single point"]),
     ("points.txt", "1,2\n3,4\n", ["unsupported type '.txt'"]),
 ])
 def test_train_rejects_a_bad_points_file(capsys, tmp_path, name, text, needles):
@@ -328,7 +329,7 @@ def test_config_file_values_are_used_and_flags_win(capsys, tmp_path):
 def test_points_file_run_can_be_evaluated_from_another_directory(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rows = np.random.default_rng(0).normal([5.0, -3.0], [1.0, 0.5], size=(200, 2))
-    pd.DataFrame(rows, columns=["a", "b"]).to_csv("points.csv", index=False)
+    pd.DataFrame(rows, columns=["a", "b"]).to_csv("points.csv", index=False, header=False)  # no header: points
     code, _, err = cli(capsys, "train", "--data", "points.csv", "--out", "run", *TINY)
     assert code == 0, err
     summary = json.loads(Path("run/summary.json").read_text())

@@ -43,8 +43,11 @@ class GAN:
         self._adopt(train(config, dataset, out=out, overwrite=overwrite, progress=progress))
         return self
 
-    def sample(self, n: int, seed: int | None = None) -> np.ndarray:
-        """n generated points, shape (n, d), in the units of the training data.
+    def sample(self, n: int, seed: int | None = None, where: dict[str, Any] | None = None,
+               allow_copies: bool = False, label: int | None = None) -> Any:
+        """n generated points, shape (n, d), in the units of the training data; for a table, a
+        DataFrame with its columns and dtypes, where every row holds `where` ({column: value} of
+        discrete columns) and none copies a training row unless `allow_copies`.
 
         Successive calls give new samples; a given seed always gives the same ones.
         """
@@ -53,6 +56,16 @@ class GAN:
             raise UserError(f"the number of samples must be > 0, got {n}")
         if seed is None:
             seed = int(torch.randint(0, 2**62, (1,), generator=self._sample_rng))
+        from ganforge.data.table_sampling import is_table_run, sample_table
+
+        if is_table_run(self.run_):
+            return sample_table(self.run_, n, seed, where, allow_copies)
+        if where:
+            raise UserError("where= conditions apply to tables (a model trained on a CSV or DataFrame)")
+        if label is not None:  # images: a conditional model asked for one class
+            from ganforge.data.image_encoder import label_conditions
+
+            return self.run_.sample(n, seed, label_conditions(self.run_, label, n))
         return self.run_.sample(n, seed)
 
     def save(self, directory: str | Path) -> Path:
@@ -98,19 +111,35 @@ def load(directory: str | Path, device: str | None = None) -> GAN:
     return gan
 
 
-def evaluate(directory: str | Path, n: int = 2500, seed: int = 0) -> dict[str, Any]:
+def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Path | None = None,
+             target: str | None = None, inception_weights: str | Path | None = None) -> dict[str, Any]:
     """Scores a finished run's samples against its data with every metric of the modality;
-    writes directory/evaluation.json and returns the figures."""
+    writes directory/evaluation.json and returns the figures. Tables: `real` is a CSV of real
+    held-out rows (ML efficacy, DCR), `target` the label column (default: the last one)."""
     import json
 
+    from ganforge.data.table_sampling import is_table_run, prepare_evaluation, sample_table
     from ganforge.metrics.evaluate import evaluate_samples
 
     if n <= 0:
         raise UserError(f"the number of samples must be > 0, got {n}")
     run = load_run(Path(directory))
-    figures = {"samples": n, **evaluate_samples(run.load_dataset(), run.sample(n, seed), seed,
-                                                run_dir=Path(directory), full=True)}
+    dataset = run.load_dataset()
+    if is_table_run(run):
+        prepare_evaluation(run, dataset, real, target)
+        samples = sample_table(run, n, seed)
+    elif real is not None or target is not None:
+        raise UserError("--real and --target apply to tables (a run trained on a CSV)")
+    else:
+        samples = run.sample(n, seed)
+    options = {"inception_weights": inception_weights} if inception_weights else {}  # images: standard FID
+    figures = {"samples": n, **evaluate_samples(dataset, samples, seed, run_dir=Path(directory), full=True,
+                                                **options)}
     (Path(directory) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
+    if is_table_run(run):  # the report gains its table section
+        from ganforge.report import build_report
+
+        build_report(directory)
     return figures
 
 
@@ -157,13 +186,19 @@ def _as_dataset(data: Any) -> tuple[Dataset | None, str]:
     try:
         import pandas as pd
 
-        if isinstance(data, pd.DataFrame):
-            data = data.to_numpy()
+        if isinstance(data, pd.DataFrame):  # a table: typed columns, one encoder per column
+            from ganforge.data.tabular import table_dataset
+
+            return table_dataset(data, IN_MEMORY, "the DataFrame"), IN_MEMORY
     except ImportError:  # pragma: no cover
         pass
     if isinstance(data, torch.Tensor):
         data = data.detach().cpu().numpy()
     if not isinstance(data, np.ndarray):
         raise UserError(f"fit() takes a dataset name, a path, an array or a DataFrame, not {type(data).__name__}")
+    if data.ndim in (3, 4):  # images: (n, H, W), (n, H, W, C) or (n, C, H, W)
+        from ganforge.data.images import as_images, images_dataset
+
+        return images_dataset(IN_MEMORY, as_images(data, "the images")), IN_MEMORY
     points = check_points(data, "the data")
     return Dataset(name=IN_MEMORY, dim=points.shape[1], points=points), IN_MEMORY

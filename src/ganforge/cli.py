@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -24,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out_console = Console()
 
 # Options that --resume accepts: everything else comes from the run's own configuration.
-RESUME_OVERRIDES = ("steps", "device")
+RESUME_OVERRIDES = ("steps", "device", "generations")
 
 
 def _train_options() -> list[inspect.Parameter]:
@@ -58,7 +59,7 @@ def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quie
                  + (["overwrite"] if overwrite else []))
         if extra:
             raise UserError(f"--resume continues the run in {out} with its own configuration; "
-                            f"drop --{extra[0].replace('_', '-')} (only --steps and --device may change)")
+                            f"drop --{extra[0].replace('_', '-')} (only --steps, --device and --generations may change)")
         run = run_training(None, out=out, resume=True, progress=not quiet, **given)
     else:
         values = read_yaml(config) if config else {}
@@ -70,6 +71,8 @@ def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quie
             merged["data"] = str(Path(data).resolve())  # so evaluate / --resume work from any directory
         run = run_training(TrainConfig.from_dict(merged, origin=origin), out=out,
                            overwrite=overwrite, progress=not quiet)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 alone reports
+        return
     _print_summary(run.summary, out)
     if run.summary["stopped_because"] == "interrupted":
         print(f"interrupted at step {run.summary['steps']}; continue with: ganforge train --out {out} --resume",
@@ -98,29 +101,47 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            n: int = typer.Option(..., "-n", help="number of samples"),
            output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .npy or .png"),
            seed: int = typer.Option(0, "--seed", help="sampling seed"),
-           overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing output file")) -> None:
+           label: Optional[int] = typer.Option(None, "--label", help="class to draw (a model trained with --conditional)"),
+           overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing output file"),
+           where: Optional[list[str]] = typer.Option(
+               None, "--where", help="tables: COLUMN=VALUE of a discrete column; every row holds it (repeatable)"),
+           allow_copies: bool = typer.Option(
+               False, "--allow-copies", help="tables: keep generated rows equal to a training row")) -> None:
     """Draw samples from a trained model into a .csv, .npy or .png file."""
     from ganforge.api import load
+    from ganforge.data.table_sampling import parse_where
     from ganforge.io import write_samples
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
     if output.exists() and not overwrite:
         raise UserError(f"{output} exists; use --overwrite to replace it")
-    write_samples(load(run_dir).sample(n, seed=seed), output)
+    tables = {"where": parse_where(where)} if where else {}
+    tables.update({"allow_copies": True} if allow_copies else {})
+    write_samples(load(run_dir).sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables),
+                  output)
     print(f"wrote {n} samples to {output}")
 
 
 @app.command("evaluate")
 def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              n: int = typer.Option(2500, "-n", help="generated samples to score"),
-             seed: int = typer.Option(0, "--seed", help="sampling seed")) -> None:
+             seed: int = typer.Option(0, "--seed", help="sampling seed"),
+             inception_weights: Optional[Path] = typer.Option(
+                 None, "--inception-weights", help="images: a local copy of pytorch-fid's Inception-v3 weights "
+                                                   "(.pth or .safetensors) for the standard FID; nothing is downloaded"),
+             real: Optional[Path] = typer.Option(
+                 None, "--real", help="tables: CSV of real held-out rows (ML efficacy and privacy against it)"),
+             target: Optional[str] = typer.Option(
+                 None, "--target", help="tables: label column for ML efficacy (default: the last column)")) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
     from ganforge.api import evaluate as evaluate_run
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
-    figures = evaluate_run(run_dir, n, seed)
+    tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
+    figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
+                           **tables)
     _print_table(f"evaluation of {run_dir}", figures)
 
 
@@ -177,6 +198,8 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
 @app.command("datasets")
 def list_datasets() -> None:
     """List the built-in datasets."""
+    import ganforge.data.catalog  # noqa: F401  (the built-ins of every data module, e.g. digits)
+
     table = Table("name", "dim", "description")
     for name, dist in datasets.items():
         table.add_row(name, str(dist.dim), dist.description)
@@ -185,7 +208,8 @@ def list_datasets() -> None:
 
 def _print_summary(summary: dict[str, Any], out: Path) -> None:
     keys = ["steps", "wall_seconds", "steps_per_second", "stopped_because", "modes_covered", "modes_total",
-            "high_quality_fraction", "reverse_kl", "js_divergence"]
+            "high_quality_fraction", "reverse_kl", "js_divergence",
+            "fid", "fid_floor", "kid", "class_tvd", "classes_present", "classifier_test_accuracy"]
     _print_table("summary", {k: summary[k] for k in keys if k in summary})
     print(f"report: {out / 'report.html'}")
 

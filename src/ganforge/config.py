@@ -55,6 +55,25 @@ class TrainConfig:
     device: str = "auto"
     threads: int = 1  # torch CPU threads: these small networks run fastest on one (measured: 277 vs 185 steps/s)
     tensorboard: bool = False
+    # Lipizzaner co-evolution (--grid) and data-parallel training: src/ganforge/distributed/
+    grid: str = ""  # ROWSxCOLS toroidal grid of cells, e.g. "3x3"; empty = one GAN
+    generations: int = 0  # 0 = steps // batches_per_generation
+    batches_per_generation: int = 100
+    tournament_size: int = 2
+    mutation_probability: float = 0.5
+    mutation_scale: float = 1e-4  # std of the Gaussian added to a learning rate
+    mixture_sigma: float = 0.05  # step size of the (1+1)-ES on the mixture weights
+    cell_loss: str = "fixed"  # "random": Mustangs, each cell draws its loss every generation
+    data_fraction: float = 1.0  # data dieting: each cell trains on this fraction of the data
+    cell_training: str = "centre"  # centre: each cell trains its selected G and D; population: every neighbour
+    # Images (data/images.py, data/image_encoder.py, nets/dcgan.py, metrics/images.py)
+    image_size: int = 0  # side of the square images the DCGAN makes; 0 = the data's own (see HELP)
+    image_channels: int = 0  # 1 = grayscale, 3 = RGB; 0 = as the data has them
+    conditional: bool = False  # class-conditional GAN: the label is an input of G and D
+    # Tables (data/tabular.py, data/table_encoder.py, nets/tabular.py, metrics/tabular.py)
+    discrete: str = ""  # comma-separated columns to treat as categories, whatever their values
+    metadata: str = ""  # YAML/JSON file: {column: categorical | continuous}
+    table_dropout: float = 0.5  # dropout in the table discriminator's hidden layers (CTGAN's)
 
     # --- construction and validation -------------------------------------------------------
 
@@ -101,7 +120,7 @@ class TrainConfig:
             if getattr(self, key) <= 0:
                 raise UserError(f"{_flag(key)} must be > 0, got {getattr(self, key)}")
         in_unit = {"beta1": (0, 1), "beta2": (0, 1), "ema": (0, 1), "label_smoothing": (0, 0.5),
-                   "label_flip": (0, 0.5), "generator_dropout": (0, 1), "equilibrium_tolerance": (0, 0.5)}
+                   "label_flip": (0, 0.5), "generator_dropout": (0, 1), "table_dropout": (0, 1), "equilibrium_tolerance": (0, 0.5)}
         for key, (low, high) in in_unit.items():
             value = getattr(self, key)
             if not low <= value < high:
@@ -121,6 +140,13 @@ class TrainConfig:
                 raise UserError(f"{_flag(key)} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}")
         if self.device not in ("auto", "cpu") and not self.device.startswith("cuda"):
             raise UserError(f"--device must be auto, cpu or cuda[:N], got {self.device!r}")
+        if self.image_size not in (0, 8, 16, 28, 32, 64):
+            raise UserError(f"--image-size must be 8, 16, 28, 32 or 64 (0 = the data's own), got {self.image_size}")
+        if self.image_channels not in (0, 1, 3):
+            raise UserError(f"--image-channels must be 1 (grayscale) or 3 (RGB), got {self.image_channels}")
+        from ganforge.distributed.options import validate_distributed
+
+        validate_distributed(self)
         # Names are checked against the registries where they are used (data, model, loss).
 
     # --- YAML ------------------------------------------------------------------------------
@@ -200,7 +226,8 @@ def _coerce(key: str, value: Any, default: Any, origin: str) -> Any:
 
 # One line of help per option: `ganforge train --help` and the README show these.
 HELP = {
-    "data": "built-in dataset name (see `ganforge datasets`) or a .npy/.csv file of points",
+    "data": "built-in dataset name (see `ganforge datasets`) or a .npy/.csv file of points; images: a folder, "
+            "IDX files (MNIST format) or a .npz",
     "model": "generative model",
     "loss": "GAN objective",
     "steps": "training rounds (k D steps + m G steps each)",
@@ -239,5 +266,25 @@ HELP = {
     "threads": "torch CPU threads (small networks run fastest on one; sets torch.set_num_threads)",
     "device": "auto (CUDA when available), cpu or cuda[:N]",
     "tensorboard": "also write TensorBoard logs to DIR/tensorboard",
+    "image_size": "images: side of the generated square images, 8, 16, 28, 32 or 64; 0 = the data's own "
+                  "(or the largest of those below it)",
+    "image_channels": "images: 1 = grayscale, 3 = RGB; 0 = as the data has them",
+    "conditional": "images: class-conditional GAN (class embedding in G, projection discriminator); needs labels",
+    "discrete": "tables: comma-separated columns to treat as categories (e.g. Outcome,Pregnancies)",
+    "metadata": "tables: a YAML/JSON file mapping columns to categorical or continuous",
+    "table_dropout": "tables: dropout probability in the discriminator's hidden layers",
+    "grid": "Lipizzaner co-evolution on a ROWSxCOLS toroidal grid of GANs, e.g. 3x3 (empty: one GAN)",
+    "generations": "co-evolution generations; 0 = steps / batches-per-generation",
+    "batches_per_generation": "training batches of each cell's G and D per generation",
+    "tournament_size": "individuals drawn per tournament selection",
+    "mutation_probability": "probability of mutating a learning rate each generation",
+    "mutation_scale": "std of the Gaussian noise added to a mutated learning rate",
+    "mixture_sigma": "step size of the (1+1)-ES on each cell's generator-mixture weights",
+    "cell_loss": "fixed: every cell uses --loss; random: each cell draws its loss every generation (Mustangs)",
+    "data_fraction": "data dieting: each cell trains on this random fraction of the data",
+    "cell_training": ("centre: each cell trains one selected G and D against opponents drawn from its "
+                      "neighbourhood, keeping its Adam state (Lipizzaner, population 1); population: "
+                      "each cell trains every neighbourhood offspring with a fresh Adam (5x the work)"),
 }
-CHOICES = {"discriminator_activation": ("leaky_relu", "relu")}
+CHOICES = {"discriminator_activation": ("leaky_relu", "relu"), "cell_loss": ("fixed", "random"),
+           "cell_training": ("centre", "population")}

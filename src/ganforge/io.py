@@ -14,6 +14,16 @@ SAMPLE_SUFFIXES = (".csv", ".npy", ".png")
 
 def write_samples(samples: np.ndarray, path: Path) -> None:
     path = Path(path)
+    if isinstance(samples, np.ndarray) and samples.ndim == 4:  # images: a grid .png, a .npy, or a folder of PNGs
+        from ganforge.report.images import write_images
+
+        return write_images(samples, path)
+    if isinstance(samples, pd.DataFrame):  # a table: its own columns and dtypes, as CSV
+        if path.suffix.lower() != ".csv":
+            raise UserError(f"cannot write {path}: a table's samples go to a .csv file")
+        if not path.parent.exists():
+            raise UserError(f"cannot write {path}: folder {path.parent} does not exist")
+        return samples.to_csv(path, index=False)
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_SUFFIXES:
         raise UserError(f"cannot write {path}: use a .csv, .npy or .png file name")

@@ -168,9 +168,11 @@ def test_pickled_npy_is_refused(tmp_path):
 
 def test_load_dataset_takes_a_builtin_name_or_a_file(tmp_path):
     assert load_dataset("ring8").toy is not None and load_dataset("ring8").dim == 2
-    path = write(tmp_path, "p.csv", "a,b,c\n1,2,3\n4,5,6\n")
+    path = write(tmp_path, "p.csv", "1,2,3\n4,5,6\n")  # numbers only: points
     dataset = load_dataset(str(path))
-    assert dataset.dim == 3 and dataset.points.shape == (2, 3)
+    assert dataset.kind == "points" and dataset.dim == 3 and dataset.points.shape == (2, 3)
+    path = write(tmp_path, "t.csv", "a,b,c\n1,2,3\n4,5,6\n")  # a header of names: a table
+    assert load_dataset(str(path)).kind == "table"
 
 
 def test_load_dataset_unknown_name_lists_the_builtins():

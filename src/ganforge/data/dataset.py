@@ -99,6 +99,14 @@ def load_dataset(source: str) -> Dataset:
             return Dataset(name=source, dim=member.dim, toy=member)
         return member.load()
     path = Path(source)
+    from ganforge.data.images import is_image_source, load_images
+
+    if is_image_source(path):  # a folder, IDX files or a .npz
+        return load_images(path)
+    from ganforge.data.tabular import load_table, looks_like_table
+
+    if looks_like_table(path):  # a .csv whose first row is a header of names
+        return load_table(path)
     if path.suffix.lower() in POINT_SUFFIXES or path.exists():
         points = load_points(path)
         return Dataset(name=str(path), dim=points.shape[1], points=points)

@@ -16,12 +16,13 @@ EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
 def evaluate_samples(dataset: Dataset, samples: Any, seed: int, run_dir: Path | None = None,
-                     full: bool = False) -> dict[str, Any]:
-    """Quality figures of generated samples (in the user's form) against the real data."""
+                     full: bool = False, **options: Any) -> dict[str, Any]:
+    """Quality figures of generated samples (in the user's form) against the real data.
+    `options` go to the kind's own evaluator (images: inception_weights)."""
     import ganforge.metrics.catalog  # noqa: F401  (registers every kind's evaluator)
 
     if dataset.kind in EVALUATORS:
-        return EVALUATORS[dataset.kind](dataset, samples, seed, run_dir=run_dir, full=full)
+        return EVALUATORS[dataset.kind](dataset, samples, seed, run_dir=run_dir, full=full, **options)
     if dataset.toy is not None:
         return toy_metrics(samples, dataset.toy, seed=seed, n_reference=len(samples))
     reference = dataset.reference(len(samples), seed).numpy()

@@ -13,6 +13,7 @@ import yaml
 
 from ganforge.errors import UserError
 from ganforge.report.timeline import diagnosis_section
+from ganforge.report.tables import TABLE_FIGURES, evaluation_section
 
 # The figures of each section, in the order a reader wants them, with their captions.
 CURVES = {
@@ -31,9 +32,12 @@ STORY = {
     "story_strip.png": "The training story as a strip of frames; each frame's arrows point to the next one shown.",
 }
 SAMPLES = {
+    "samples_grid.png": "Generated images at the last log, from the same fixed noise at every log "
+                        "(plots/grids/ keeps the grid of each log, so frames compare).",
+    "real_grid.png": "Real training images, for comparison.",
     "samples.png": "Real samples (grey) and generated samples (colour) at the start, middle and end of training.",
 }
-CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES}
+CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES, **TABLE_FIGURES}
 MIME = {".png": "image/png", ".gif": "image/gif"}
 
 # The theory figures of summary["theory"], with their labels; the rest follow in file order.
@@ -314,6 +318,7 @@ def write_report(run_dir: str | Path) -> Path:
 <h2>Diagnosis</h2>
 {diagnosis_section(summary)}
 </section>
+{evaluation_section(run_dir, _figures(run_dir, TABLE_FIGURES))}
 {_figure_sections(run_dir, summary)}
 <section id="configuration">
 <h2>Configuration</h2>

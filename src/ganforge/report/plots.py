@@ -26,8 +26,12 @@ QUALITY_PANELS = (
     ("Modes covered", ("modes_covered",), "modes"),
     ("High-quality samples", ("high_quality_fraction",), "fraction of samples"),
     ("Divergence from the real data", ("reverse_kl", "js_divergence"), "divergence"),
+    ("Match to the real table", ("quality", "column_shapes", "column_pair_trends"), "score (1 = same)"),
+    ("Frechet distance in the image features", ("fid", "fid_floor"), "FID (lower is better)"),
+    ("Class histogram vs the real one", ("class_tvd", "class_tvd_floor"), "total variation distance"),
 )
-QUALITY_LABELS = {"reverse_kl": "reverse KL", "js_divergence": "JS divergence"}
+QUALITY_LABELS = {"reverse_kl": "reverse KL", "js_divergence": "JS divergence", "fid": "FID",
+                  "fid_floor": "floor: real test vs real", "class_tvd": "class TVD", "class_tvd_floor": "floor: real test"}
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:

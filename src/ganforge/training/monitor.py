@@ -28,6 +28,8 @@ class Monitor:
         self.run, self.out, self.seed = run, out, config.seed
         real = run.dataset.reference(config.eval_samples, config.seed)  # the user's form
         self.real_encoded = run.encoder.transform(real).to(run.model.device)
+        if getattr(run.encoder, "image_shape", None) is not None:  # images: real ones at G's size and channels
+            real = run.encoder.inverse_transform(self.real_encoded.cpu())
         self.real = real.numpy() if isinstance(real, torch.Tensor) else real
         self.first_log = min(config.log_every, config.steps)
         self.middle_log = min(-(-(config.steps // 2) // config.log_every) * config.log_every, config.steps)
@@ -51,7 +53,8 @@ class Monitor:
     def measure(self, step: int) -> dict[str, Any]:
         encoded, samples = self.generated()
         figures = evaluate_samples(self.run.dataset, samples, self.seed, run_dir=self.out)
-        figures.update(diversity_metrics(encoded.cpu().numpy(), self.real_encoded.cpu().numpy()))
+        if "spread_ratio" not in figures:  # a modality may measure diversity in a better space (image features)
+            figures.update(diversity_metrics(encoded.cpu().numpy(), self.real_encoded.cpu().numpy()))
         value = self._game_value(encoded)
         if value is not None:
             figures["game_value"] = value
@@ -61,11 +64,19 @@ class Monitor:
                 self.snapshot(step, samples)
             if self.with_story:
                 self._add_frame(step, samples)
+            if samples.ndim == 4:  # images: a grid from the fixed noise batch at every log
+                from ganforge.report.images import write_training_grid
+
+                write_training_grid(self.out, step, samples, self.real)
         return figures
 
     def snapshot(self, step: int, samples: np.ndarray | None = None) -> None:
         if samples is None:
             samples = self.generated()[1]
+        if not isinstance(samples, np.ndarray):  # a table (DataFrame): its columns plotted against the real ones
+            from ganforge.report.tables import plot_table_snapshot
+
+            return plot_table_snapshot(self.run, self.real, samples, self.out)
         self.snapshots[f"step_{step}"] = samples
         _write_npz(self.out / "snapshots.npz", self.snapshots)
 

@@ -28,7 +28,7 @@ CLOSED_FORM_SAMPLES = 20_000  # sample size for fitting closed-form models to an
 
 # What a run writes; --overwrite removes exactly these, never other files of the user's.
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plots", "report.html",
-             "snapshots.npz", "story.npz", "tensorboard", "evaluation.json")
+             "snapshots.npz", "story.npz", "tensorboard", "evaluation.json", "image_features.safetensors")
 
 
 def read_summary(directory: str | Path) -> dict[str, Any]:
@@ -76,8 +76,14 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
           **resume_overrides: Any) -> TrainedRun:
     """Trains per `config`; with `out`, writes the run directory. With resume, config comes from
     the checkpoint in `out` (resume_overrides may change steps or device)."""
+    from ganforge.distributed.launch import distributed_train
+
     if out is not None:
         out = Path(out)
+    routed = distributed_train(config, dataset, out, resume, overwrite, progress, resume_overrides)
+    if routed is not None:  # --grid (co-evolution) or torchrun (data-parallel)
+        return routed
+    if out is not None:
         check_run_dir(out, resume, overwrite)
     if resume:
         run = load_run(out, **resume_overrides)
@@ -89,6 +95,9 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         run = new_run(config, dataset)  # validates data and options before the old run is touched
         if out is not None:
             clear_run_dir(out)
+    from ganforge.distributed.ddp import data_parallel
+
+    run.model = data_parallel(run)  # DistributedDataParallel inside torchrun's group; else unchanged
     config, model = run.config, run.model
     if out is not None:
         config.to_yaml(out / "config.yaml")

@@ -118,7 +118,12 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     except (KeyError, TypeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
     torch_device = resolve_device(config)
-    model = build_model(config, encoder, torch_device)
+    if "mixture" in state:  # a --grid run samples from its best cell's generator mixture
+        from ganforge.distributed.mixture import GeneratorMixture
+
+        model = GeneratorMixture.from_state(config, encoder, torch_device, state["mixture"])
+    else:
+        model = build_model(config, encoder, torch_device)
     ckpt.restore_model(model, tensors, state)
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
