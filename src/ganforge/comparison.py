@@ -23,6 +23,8 @@ FIT_FIGURES = ("log_likelihood", "elbo", "reconstruction", "mmd", "components")
 MAXIMUM_LIKELIHOOD = ("gaussian", "gamma", "gmm")
 AUTOENCODERS = ("autoencoder", "denoising-autoencoder")
 OUTPUTS = ("comparison.json", "comparison.md", "report.html")
+# Each run's picture of its samples: points, images (a grid), a table (columns against the real ones).
+SAMPLE_PLOTS = ("samples.png", "samples_grid.png", "table_columns.png")
 
 
 def quality_figures() -> list[str]:
@@ -74,6 +76,8 @@ def compare(data: str, model_names: str | Sequence[str] = DEFAULT_MODELS, out: s
         for name in names:
             check_run_dir(out / name, resume=False, overwrite=overwrite)
     dataset = dataset if dataset is not None else load_dataset(data)  # loaded once, shared by every run
+    if dataset.kind == "table":  # every model trains on the same rows and is scored on the same holdout
+        dataset = split_table(dataset, seed)
 
     rows = []
     for index, name in enumerate(names, 1):
@@ -81,10 +85,53 @@ def compare(data: str, model_names: str | Sequence[str] = DEFAULT_MODELS, out: s
             print(f"[{index}/{len(names)}] training {name}", file=sys.stderr)
         run_dir = out / name if out is not None else None
         run = train(configs[name], dataset, out=run_dir, overwrite=overwrite, progress=progress)
-        rows.append(row(run.summary, run_dir))
+        summary = dict(run.summary)
+        if dataset.kind == "table":
+            summary.update(evaluate_table_run(run, dataset, seed, run_dir))
+        rows.append(row(summary, run_dir))
     if out is not None:
         write_comparison(rows, out)
     return rows
+
+
+HOLDOUT_FRACTION = 0.2  # of a table's rows, held out for ML efficacy and privacy
+TABLE_EVAL_ROWS = 2000  # synthetic rows each model is scored on
+
+
+def split_table(dataset: Dataset, seed: int) -> Dataset:
+    """The table's training rows (80%) as a Dataset whose meta holds the real holdout (20%),
+    stratified on the label (the last discrete column) when every class has two rows or more."""
+    from sklearn.model_selection import train_test_split
+
+    from ganforge.data.tabular import table_dataset
+
+    table = dataset.table
+    label = next((c for c in reversed(table.columns)
+                  if table[c].dtype == object or table[c].dtype == bool or table[c].nunique() <= 2), None)
+    counts = table[label].value_counts() if label is not None else None
+    stratify = table[label] if counts is not None and len(counts) > 1 and counts.min() >= 2 else None
+    if len(table) < 10:
+        raise UserError(f"comparing models on a table needs at least 10 rows (a 20% holdout), got {len(table)}")
+    train_rows, holdout = train_test_split(table, test_size=HOLDOUT_FRACTION, random_state=seed, stratify=stratify)
+    split = table_dataset(train_rows.reset_index(drop=True), dataset.name)
+    split.meta.update(dataset.meta)
+    split.meta["holdout"] = holdout.reset_index(drop=True)
+    return split
+
+
+def evaluate_table_run(run, dataset: Dataset, seed: int, run_dir: Path | None) -> dict[str, Any]:
+    """A trained model's full table figures against the holdout; written to run_dir/evaluation.json."""
+    from ganforge.data.table_sampling import sample_table
+    from ganforge.metrics.evaluate import evaluate_samples
+
+    dataset.meta["columns"] = run.encoder.columns_
+    samples = sample_table(run, TABLE_EVAL_ROWS, seed, allow_copies=True)  # copies are counted, not hidden
+    figures = evaluate_samples(dataset, samples, seed, run_dir=run_dir, full=True)
+    if run_dir is not None:
+        (run_dir / "evaluation.json").write_text(json.dumps({"samples": TABLE_EVAL_ROWS, **figures}, indent=2) + "\n")
+        summary = {**run.summary, **{k: v for k, v in figures.items() if isinstance(v, (int, float, str))}}
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return figures
 
 
 def compare_runs(directories: Sequence[str | Path]) -> list[dict]:
@@ -155,10 +202,17 @@ def notes(rows: list[dict]) -> list[str]:
     if any("log_likelihood" in r or "elbo" in r for r in rows):
         said.append("log_likelihood: mean log-density per training point in the standardised space; "
                     "the VAE's ELBO is a lower bound of its own. Higher is better.")
+        if any("quality_score" in r for r in rows):
+            said.append("On a table the maximum-likelihood fits see each column standardised, the neural models "
+                        "its mode-specific encoding: their likelihoods compare among the fits only.")
+    if any("ml_f1_synthetic" in r for r in rows):
+        said.append("ml_f1_synthetic / ml_f1_real: F1 of the minority class on the real holdout (20% of the rows, "
+                    "the same for every model), averaged over four classifiers trained on synthetic / real rows.")
     fits = [m for m in MAXIMUM_LIKELIHOOD if m in found]
     if fits:
         said.append(f"The maximum-likelihood fits ({', '.join(fits)}) are the floor a neural model must clear.")
-    quality = "high_quality_fraction" if any("high_quality_fraction" in r for r in rows) else "js_divergence"
+    quality = next((key for key in ("high_quality_fraction", "quality_score", "fid")
+                    if any(key in r for r in rows)), "js_divergence")
     for name in AUTOENCODERS:
         if name in found and "vae" in found and quality in found[name] and quality in found["vae"]:
             error = found[name].get("reconstruction")
@@ -178,7 +232,8 @@ def html_report(rows: list[dict]) -> str:
     items = "".join(f"<li>{escape(note)}</li>" for note in notes(rows))
     figures = []
     for r in rows:
-        image = Path(r["run"]) / "plots" / "samples.png" if r.get("run") else None
+        plots = [Path(r["run"]) / "plots" / name for name in SAMPLE_PLOTS] if r.get("run") else []
+        image = next((path for path in plots if path.is_file()), None)
         label = escape(str(r.get("model")) + (f" ({Path(r['run']).name})" if "run" in keys else ""))
         if image is not None and image.is_file():
             data = base64.b64encode(image.read_bytes()).decode("ascii")
@@ -199,7 +254,8 @@ figure {{ margin: 0; }} figure img {{ height: 280px; }} figcaption {{ text-align
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <ul>{items}</ul>
 <h2>Samples</h2>
-<p>Real samples (grey) and each model's samples (colour) at the start, middle and end of its training.</p>
+<p>Each model's samples: points against the real ones (grey) at the start, middle and end of its training;
+images as a grid; a table's columns against the real ones.</p>
 <div class="samples">{"".join(figures)}</div>
 </body></html>
 """

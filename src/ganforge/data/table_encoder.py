@@ -47,8 +47,9 @@ class TableLayout(DataLayout):
 class TableEncoder:
     """fit(table, columns) / transform(DataFrame) -> (n, dim) tensor / inverse_transform -> DataFrame."""
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES):
         self.seed = seed
+        self.max_modes = max_modes  # 1: plain standardisation of each continuous column (one "mode")
 
     # --- fitting ----------------------------------------------------------------------------
 
@@ -62,11 +63,15 @@ class TableEncoder:
             if spec["kind"] == "continuous":
                 values = _as_numbers(table[spec["name"]].dropna(), spec["dtype"])
                 center, scale = float(values.mean()), float(values.std()) or 1.0
+                if self.max_modes == 1:
+                    spec.update(means=[center], stds=[scale], weights=[1.0])
+                    self.columns_.append(spec)
+                    continue
                 fit_on = values if len(values) <= MIXTURE_FIT_ROWS else rng.choice(values, MIXTURE_FIT_ROWS, replace=False)
                 fit_on = (fit_on - center) / scale
                 # CTGAN's variational mixture: a Dirichlet process prior switches unneeded modes off.
                 mixture = BayesianGaussianMixture(
-                    n_components=min(MAX_MODES, len(np.unique(fit_on))), weight_concentration_prior_type="dirichlet_process",
+                    n_components=min(self.max_modes, len(np.unique(fit_on))), weight_concentration_prior_type="dirichlet_process",
                     weight_concentration_prior=0.001, max_iter=100, n_init=1, random_state=self.seed)
                 with warnings.catch_warnings():  # a spike of equal values rarely "converges"; the fit is still good
                     warnings.simplefilter("ignore")
@@ -341,7 +346,12 @@ def build_table_encoder(dataset, config) -> TableEncoder:
     """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted."""
     overrides = read_metadata(config.metadata) if config.metadata else {}
     columns = infer_columns(dataset.table, discrete_names(config.discrete), overrides)
-    encoder = TableEncoder(seed=config.seed).fit(dataset.table, columns)
+    # A maximum-likelihood fit of a named law per column (Gaussian, Gamma) must see each column as
+    # it is: mode-specific normalisation would make its "Gaussian" a mixture. One mode = standardised.
+    from ganforge.registry import models
+
+    closed_form = config.model in models and getattr(models.get(config.model), "closed_form", False)
+    encoder = TableEncoder(seed=config.seed, max_modes=1 if closed_form else MAX_MODES).fit(dataset.table, columns)
     dataset.meta["columns"] = encoder.columns_  # the evaluator scores each column by its kind
     return encoder
 
