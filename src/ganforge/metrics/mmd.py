@@ -12,6 +12,14 @@ from torch import Tensor
 BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 
 
+def bandwidths_for(dim: int) -> tuple[float, ...]:
+    """BANDWIDTHS scaled for `dim` columns: distances between points grow like sqrt(dim), and with
+    kernels far narrower than them MMD has no gradient. The scale is 1 for 2-D data; for 784-pixel
+    images it gives 1..40, the range GMMN used on MNIST (2..80 on [0, 1] pixels)."""
+    scale = max(1.0, (dim / 2.0) ** 0.5)
+    return tuple(scale * b for b in BANDWIDTHS)
+
+
 def mixture_kernel(a: Tensor, b: Tensor, bandwidths: Sequence[float] = BANDWIDTHS) -> Tensor:
     """k(a_i, b_j) = sum_s exp(-|a_i - b_j|^2 / (2 s^2)), shape (len(a), len(b))."""
     # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b, smooth everywhere (cdist's square root is not at 0)

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from ganforge.config import TrainConfig
 from ganforge.data.layout import DataLayout, as_layout
-from ganforge.metrics.mmd import BANDWIDTHS, mmd2
+from ganforge.metrics.mmd import bandwidths_for, mmd2
 from ganforge.models.parts import RunningStats, SteppedModel, adam, grad_norm
 from ganforge.nets.mlp import MLPGenerator
 from ganforge.registry import models
@@ -20,8 +20,8 @@ class GMMNModel(SteppedModel):
     """G: z ~ N(0, I) -> x, trained by comparing distributions directly, with no discriminator.
 
     Each step draws a real batch and a generated batch of batch_size points and takes an Adam
-    step on MMD^2 between them, with a sum of Gaussian kernels of bandwidths BANDWIDTHS in the
-    standardised space (Li, Swersky and Zemel 2015). `mmd` reports that batch MMD^2.
+    step on MMD^2 between them, with a sum of Gaussian kernels in the encoded space, of bandwidths
+    scaled to the data's dimension (Li, Swersky and Zemel 2015). `mmd` reports that batch MMD^2.
     """
 
     # Adam settings for a plain minimisation with no game to balance (the run's defaults suit a GAN);
@@ -35,6 +35,7 @@ class GMMNModel(SteppedModel):
         self.loss = None  # not adversarial
         self.G = MLPGenerator(config.noise_dim, data_dim, config.generator_hidden,
                               dropout=config.generator_dropout).to(device)
+        self.bandwidths = bandwidths_for(data_dim)
         self.optimizer = adam(self.G.parameters(), config)
         self.stats = RunningStats()
         self._measure_grads = False
@@ -42,7 +43,7 @@ class GMMNModel(SteppedModel):
     def train_step(self, next_batch: Callable[[], Tensor], rng: torch.Generator, progress: float) -> None:
         x = next_batch()  # (B, d)
         z = torch.randn(len(x), self.config.noise_dim, generator=rng, device=self.device)
-        mmd = mmd2(self.G(z), x, BANDWIDTHS)
+        mmd = mmd2(self.G(z), x, self.bandwidths)
         self.optimizer.zero_grad(set_to_none=True)
         mmd.backward()
         extra = {}
