@@ -126,3 +126,14 @@ def test_points_from_a_file_are_compared_on_the_js_divergence(tmp_path):
 def test_python_compare_without_out_returns_the_table_only():
     rows = api.compare(np.random.default_rng(1).normal(size=(300, 2)), models="gaussian,gmm", **TINY)
     assert [r["model"] for r in rows] == ["gaussian", "gmm"] and all(r["run"] is None for r in rows)
+
+
+def test_images_are_compared_on_fid_and_class_coverage(tmp_path):
+    rows = api.compare("digits", models=["gan", "gaussian"], out=tmp_path / "cmp", steps=20, log_every=10,
+                       eval_samples=300)
+    for r in rows:
+        assert r["fid"] > 0 and 0.0 <= r["class_tvd"] <= 1.0 and 1 <= r["classes_present"] <= 10
+        assert r["fid_floor"] < r["fid"]  # held-out real digits are closer to the training ones
+    table = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "| model | fid | fid_floor | kid | class_tvd | classes_present |" in table
+    assert (tmp_path / "cmp" / "report.html").read_text().count("data:image/png;base64") == 2
