@@ -2,8 +2,8 @@
 
 Run from the repository root (OMP_NUM_THREADS=1; --jobs 2 runs two trainings at once, one thread each):
 
-    .venv/bin/python benchmarks/coevolution.py --jobs 2                   # everything, 3 seeds (long: see README)
-    .venv/bin/python benchmarks/coevolution.py --seeds 1 --lineage-grids 2x2 --mnist-seconds 60   # shorter
+    .venv/bin/python benchmarks/coevolution.py --jobs 2 --lineage-grids 2x2,3x3:1 --mnist-lineage   # ~30 min
+    .venv/bin/python benchmarks/coevolution.py --seeds 1 --lineage-grids 2x2 --mnist ''   # a quicker look
 
 grid25 quality, two settings side by side, each against the same single GAN trained for `--updates`
 steps (one G update per step; the default 12,000 is where the single GAN has converged: 25/25 modes):
@@ -53,6 +53,7 @@ from common import emit, environment, log  # benchmarks/common.py
 TOY_FIGURES = ("modes_covered", "high_quality_fraction", "reverse_kl", "js_divergence")
 IMAGE_FIGURES = ("fid", "fid_floor", "class_tvd", "class_tvd_floor", "classes_present", "kid")
 MNIST = "../shared/datasets/mnist/train-images-idx3-ubyte.gz"
+TOY_STEPS_PER_SECOND = 250  # rough, to start the longest trainings first
 LIPIZZANER_MNIST = {"noise_dim": 64, "generator_hidden": [256, 256], "discriminator_hidden": [256, 256],
                     "batch_size": 100, "lr_generator": 2e-4, "lr_discriminator": 2e-4, "eval_samples": 1000}
 
@@ -83,19 +84,21 @@ def train_one(task: dict) -> dict:
     """Trains one model of the benchmark and returns its figures (runs in a worker)."""
     import torch
 
-    from ganforge.api import GAN
+    from ganforge.config import TrainConfig
+    from ganforge.training.run import train
 
     torch.set_num_threads(1)
-    data = task["data"]
-    if data == "mnist":
+    dataset, name = None, task["data"]
+    if name == "mnist":
         if "mnist" not in _DATA:
             from ganforge.data.dataset import load_dataset
 
             _mlp_for_images()
             _DATA["mnist"] = load_dataset(task["path"])
-        data = _DATA["mnist"]  # one Dataset object: the image metrics' feature extractor is trained once
+        dataset, name = _DATA["mnist"], task["path"]  # one Dataset: the image metrics' extractor is trained once
     started = time.perf_counter()
-    summary = GAN(**task["options"]).fit(data, progress=False).summary_
+    summary = train(TrainConfig.from_dict({**task["options"], "data": name}), dataset, out=None,
+                    progress=False).summary
     figures = TOY_FIGURES if task["data"] != "mnist" else IMAGE_FIGURES
     return {**{k: task[k] for k in ("seed", "setting", "model", "generator_updates")},
             **{k: summary.get(k) for k in figures}, "steps_per_second": summary.get("steps_per_second"),
@@ -141,9 +144,10 @@ def toy_tasks(args) -> list[dict]:
                       "generator_updates": args.updates, "options": {"seed": seed, "steps": args.updates},
                       "label": f"grid25 seed {seed} single GAN, {args.updates} G updates"})
         for setting, grids in (("equal_total", args.total_grids), ("equal_per_lineage", args.lineage_grids)):
-            if setting == "equal_per_lineage" and seed >= args.lineage_seeds:
-                continue
-            for grid in grids:
+            for spec in grids:
+                grid, _, most = spec.partition(":")  # "3x3:1": this grid on the first seed only
+                if seed >= int(most or args.seeds):
+                    continue
                 cells = Grid.parse(grid).size
                 lineage = args.updates // cells if setting == "equal_total" else args.updates
                 options, made = _grid_options(grid, lineage, args.batches, args.cell_training)
@@ -151,6 +155,8 @@ def toy_tasks(args) -> list[dict]:
                               "generator_updates": made, "options": {"seed": seed, **options},
                               "label": f"grid25 seed {seed} {grid} {setting}: {made} G updates in all, "
                                        f"{made // cells} per lineage"})
+    for task in tasks:
+        task["cost"] = task["generator_updates"] / TOY_STEPS_PER_SECOND
     return tasks
 
 
@@ -169,16 +175,17 @@ def summarise(rows: list[dict], figures: tuple[str, ...]) -> dict:
 
 # --- MNIST -----------------------------------------------------------------------------------------
 
-def mnist_part(args) -> dict:
+def mnist_tasks(args) -> tuple[list[dict], dict]:
+    """The MNIST trainings, sized by a calibration run here: (tasks, facts about the calibration)."""
     path = Path(args.mnist)
-    if not path.exists():
-        return {"status": "skipped", "why": f"{path} is not there"}
     log("MNIST: calibration (steps per second of the single GAN)")
-    probe = train_one({"data": "mnist", "path": str(path), "seed": 0, "setting": "probe", "model": "single",
-                       "generator_updates": 300,
-                       "options": {**LIPIZZANER_MNIST, "seed": 0, "steps": 300, "log_every": 300}})
-    steps = max(args.batches, int(probe["steps_per_second"] * args.mnist_seconds))
-    steps -= steps % (4 * args.batches)  # a whole number of 2x2 generations
+    for steps in (20, 400):  # the first also trains the image feature extractor, which the second reuses
+        probe = train_one({"data": "mnist", "path": str(path), "seed": 0, "setting": "probe", "model": "single",
+                           "generator_updates": steps,
+                           "options": {**LIPIZZANER_MNIST, "seed": 0, "steps": steps, "log_every": steps}})
+    steps = int(probe["steps_per_second"] * args.mnist_seconds)
+    steps = max(4 * args.batches, steps - steps % (4 * args.batches))  # a whole number of 2x2 generations
+    log(f"MNIST: {probe['steps_per_second']:.1f} steps/s -> the single GAN gets {steps} steps")
     tasks = []
     for seed in range(args.mnist_seeds):
         tasks.append({"data": "mnist", "path": str(path), "seed": seed, "setting": "single", "model": "single",
@@ -190,11 +197,11 @@ def mnist_part(args) -> dict:
             tasks.append({"data": "mnist", "path": str(path), "seed": seed, "setting": setting, "model": "2x2",
                           "generator_updates": made, "options": {**LIPIZZANER_MNIST, "seed": seed, **options},
                           "label": f"MNIST seed {seed} 2x2 {setting}: {made} G updates in all"})
-    rows = run_all(tasks, args.jobs)
-    return {"data": str(path), "networks": "MLP G 64-256-256-784, D 784-256-256-1 (Lipizzaner's)",
-            "options": LIPIZZANER_MNIST, "budget_seconds": args.mnist_seconds,
-            "calibration_steps_per_second": probe["steps_per_second"], "single_gan_steps": steps,
-            "runs": rows, "mean": summarise(rows, IMAGE_FIGURES)}
+    for task in tasks:
+        task["cost"] = task["generator_updates"] / probe["steps_per_second"]
+    return tasks, {"data": str(path), "networks": "MLP G 64-256-256-784, D 784-256-256-1 (Lipizzaner's)",
+                   "options": LIPIZZANER_MNIST, "budget_seconds": args.mnist_seconds,
+                   "calibration_steps_per_second": probe["steps_per_second"], "single_gan_steps": steps}
 
 
 # --- scaling ---------------------------------------------------------------------------------------
@@ -230,33 +237,38 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--updates", type=int, default=12000, help="G updates of the single GAN (grid25)")
-    parser.add_argument("--batches", type=int, default=25, help="batches per generation of the grids")
+    parser.add_argument("--batches", type=int, default=100, help="batches per generation of the grids")
     parser.add_argument("--cell-training", default="centre", choices=("centre", "population"))
     parser.add_argument("--total-grids", default="2x2,3x3", help="grids of the equal_total setting")
-    parser.add_argument("--lineage-grids", default="2x2,3x3", help="grids of the equal_per_lineage setting")
-    parser.add_argument("--lineage-seeds", type=int, default=0, help="seeds of equal_per_lineage (0: --seeds)")
+    parser.add_argument("--lineage-grids", default="2x2,3x3",
+                        help="grids of the equal_per_lineage setting; GRID:K runs that grid on the first K seeds")
     parser.add_argument("--jobs", type=int, default=1, help="trainings at once (one thread each; <= cores)")
     parser.add_argument("--mnist", default=MNIST, help="MNIST images (IDX); '' skips the MNIST part")
-    parser.add_argument("--mnist-seconds", type=float, default=120, help="training budget of the single GAN")
+    parser.add_argument("--mnist-seconds", type=float, default=90, help="training budget of the single GAN")
     parser.add_argument("--mnist-seeds", type=int, default=1)
     parser.add_argument("--mnist-lineage", action="store_true", help="also a 2x2 with equal updates per lineage")
-    parser.add_argument("--scaling-generations", type=int, default=40)
-    parser.add_argument("--scaling-batches", type=int, default=25)
+    parser.add_argument("--scaling-generations", type=int, default=12)
+    parser.add_argument("--scaling-batches", type=int, default=100)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--out", help="also write the JSON to this file")
     args = parser.parse_args()
     args.total_grids = [g for g in args.total_grids.split(",") if g]
     args.lineage_grids = [g for g in args.lineage_grids.split(",") if g]
-    args.lineage_seeds = args.lineage_seeds or args.seeds
     if min(args.seeds, args.updates, args.batches, args.scaling_generations, args.jobs, args.mnist_seeds) <= 0:
         raise SystemExit("error: --seeds, --updates, --batches, --jobs, --mnist-seeds and --scaling-generations "
                          "must be > 0")
     result = {"environment": environment(), "jobs": args.jobs, "command": " ".join(sys.argv[1:])}
     started = time.perf_counter()
     if not args.skip_quality:
-        log("grid25 quality")
-        rows = run_all(toy_tasks(args), args.jobs)
+        tasks, mnist = toy_tasks(args), None
+        if args.mnist and Path(args.mnist).exists():
+            more, mnist = mnist_tasks(args)
+            tasks += more
+        log(f"{len(tasks)} trainings, {args.jobs} at a time")
+        tasks.sort(key=lambda t: -t["cost"])  # the longest first, so the workers end together
+        done = run_all(tasks, args.jobs)
+        rows = [r for r, t in zip(done, tasks) if t["data"] != "mnist"]
         result["quality"] = {
             "data": "grid25", "cell_training": args.cell_training, "batches_per_generation": args.batches,
             "settings": {"single": "one GAN, --updates steps (one G update each)",
@@ -264,8 +276,11 @@ def main() -> None:
                          "equal_per_lineage": "every cell makes the single GAN's number of G updates "
                                               "(Lipizzaner's comparison; cells x the compute)"},
             "runs": rows, "mean": summarise(rows, TOY_FIGURES)}
-        if args.mnist:
-            result["mnist"] = mnist_part(args)
+        if mnist is not None:
+            mnist_rows = [r for r, t in zip(done, tasks) if t["data"] == "mnist"]
+            result["mnist"] = {**mnist, "runs": mnist_rows, "mean": summarise(mnist_rows, IMAGE_FIGURES)}
+        else:
+            result["mnist"] = {"status": "skipped", "why": f"no MNIST at {args.mnist!r}"}
     if not args.skip_scaling:
         result["scaling"] = scaling(args.scaling_generations, args.scaling_batches, args.cell_training)
     result["wall_seconds"] = time.perf_counter() - started

@@ -48,3 +48,28 @@ def test_learning_rate_mutation_is_gaussian_with_a_floor():
     mutated = torch.tensor([mutate_learning_rate(1e-3, 1.0, 1e-4, rng) for _ in range(2000)])
     assert abs(float(mutated.mean()) - 1e-3) < 1e-5 and abs(float(mutated.std()) - 1e-4) < 1e-5
     assert min(mutate_learning_rate(1e-6, 1.0, 1.0, rng) for _ in range(100)) >= MIN_LEARNING_RATE
+
+
+def test_adam_state_travels_as_a_vector_and_training_goes_on_identically():
+    from ganforge.distributed.cell import adam_size, adam_vector, load_adam_vector
+
+    def step(net, opt, x):
+        opt.zero_grad()
+        net(x).square().mean().backward()
+        opt.step()
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    twin = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    opt, opt_twin = (torch.optim.Adam(m.parameters(), lr=0.1, betas=(0.5, 0.999)) for m in (net, twin))
+    assert float(adam_vector(opt_twin)[-1]) == 0 and adam_vector(opt_twin).numel() == adam_size(net)  # fresh
+    x = torch.randn(8, 3)
+    for _ in range(3):
+        step(net, opt, x)
+    twin.load_state_dict(net.state_dict())
+    load_adam_vector(opt_twin, adam_vector(opt))
+    assert float(adam_vector(opt_twin)[-1]) == 3  # the step count came along
+    step(net, opt, x)
+    step(twin, opt_twin, x)
+    for a, b in zip(net.parameters(), twin.parameters()):
+        assert torch.equal(a, b)

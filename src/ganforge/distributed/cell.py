@@ -141,24 +141,22 @@ class Cell:
         # 1. Fitness of every G against every D of the neighbourhood, on a real batch.
         fit_G, fit_D = self._fitness(Gs, Ds, loss)
         if cfg.cell_training == "centre":
-            return self._train_centre(population, Gs, Ds, fit_G, fit_D, loss)
+            return self._train_centre(population, fit_G, fit_D, loss)
         return self._train_population(population, scratch, Gs, Ds, fit_G, fit_D, loss)
 
-    def _train_centre(self, population, Gs, Ds, fit_G, fit_D, loss) -> tuple[Individual, Individual]:
-        """Lipizzaner with a population of one per cell: the cell trains one G and one D.
+    def _train_centre(self, population, fit_G, fit_D, loss) -> tuple[Individual, Individual]:
+        """Lipizzaner with a population of one per cell (its configurations' population_size: 1).
 
-        2. Tournament selection of one G and one D from the neighbourhood, 3. Gaussian mutation of
-        their learning rates, 4. training in the cell's own networks, whose Adam state carries over
-        from generation to generation, each batch against an opponent drawn from the neighbourhood
-        (the neighbours' networks as gathered this generation, and the cell's own partner as it
-        trains), 5. the trained pair replaces the cell's centre.
+        2. Tournament selection of one G and one D from the neighbourhood (fitness: the loss against
+        every network of the other side there), 3. Gaussian mutation of their learning rates,
+        4. training of the selected pair against each other in the cell's own networks, each network
+        with the Adam state (and G with the moving average) it brought along, 5. the trained pair
+        replaces the cell's centre. The neighbourhood acts through selection and the mixture.
         """
         cfg, G, D = self.config, self.learner.G, self.learner.D
         winners, rates = [], []
         for fitness, side in ((fit_G, "generator"), (fit_D, "discriminator")):
             winner = tournament(fitness, cfg.tournament_size, self.rng)
-            import os
-            if os.environ.get("GF_NOSELECT"): winner = 0
             winners.append(population[side][winner])
             rates.append(mutate_learning_rate(population[side][winner].lr, cfg.mutation_probability,
                                               cfg.mutation_scale, self.rng))
@@ -173,9 +171,10 @@ class Cell:
         G_ema = self.learner.G_ema
         if G_ema is not None:
             load_flat(G_ema, winners[0].ema if winners[0].ema is not None else winners[0].weights)
-        import os
-        own = bool(os.environ.get("GF_OWNPOOL"))
-        self._train([G], [D], [self.learner.opt_G], [self.learner.opt_D], [G] + ([] if own else Gs[1:]), [D] + ([] if own else Ds[1:]), loss,
+        # Each batch pits the pair against each other: training them against the neighbours' frozen
+        # networks as well (drawn uniformly) collapsed every cell on grid25 (1 mode of 25 after 60
+        # generations of 25 batches, against 21 this way; see the README).
+        self._train([G], [D], [self.learner.opt_G], [self.learner.opt_D], [G], [D], loss,
                     after_G_step=self.learner._update_ema if G_ema is not None else None)
         return (Individual(flat(G), rates[0], adam_vector(self.learner.opt_G),
                            flat(G_ema) if G_ema is not None else None),
