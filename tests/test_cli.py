@@ -14,6 +14,7 @@ from PIL import Image
 
 from ganforge.cli import main
 from ganforge.config import TrainConfig
+from cli_kit import assert_user_error, cli
 
 TINY = ["--steps", "20", "--log-every", "10", "--eval-samples", "200", "--generator-hidden", "16",
         "--discriminator-hidden", "16", "--batch-size", "32", "-q"]
@@ -22,22 +23,6 @@ SUMMARY_KEYS = {"steps", "wall_seconds", "steps_per_second", "stopped_because", 
                 "modes_covered", "modes_total", "high_quality_fraction", "reverse_kl", "js_divergence"}
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of `ganforge ARGS`, run in this process."""
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
-
-
-def assert_user_error(result, *needles: str) -> str:
-    code, _, err = result
-    assert code == 2, err
-    assert err.startswith("error: ") and err.endswith("\n") and err.count("\n") == 1, err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in err, err
-    return err
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -16,24 +16,12 @@ from ganforge.config import TrainConfig
 from ganforge.metrics.image_features import FEATURES_FILE, FeatureExtractor
 from ganforge.metrics.images import evaluate_images
 from ganforge.training.state import new_run
+from cli_kit import assert_user_error, cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SHORT = ["--steps", "400", "--log-every", "200", "--seed", "1", "-q"]
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
-
-
-def assert_user_error(result, *needles: str) -> None:
-    code, _, err = result
-    assert code == 2, err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, err
 
 
 def train(out: Path, *extra) -> Path:

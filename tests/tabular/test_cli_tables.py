@@ -7,24 +7,12 @@ import pandas as pd
 import pytest
 
 from ganforge.cli import main
+from cli_kit import assert_user_error, cli
 
 TINY = ["--steps", "40", "--batch-size", "64", "--generator-hidden", "32,32", "--discriminator-hidden", "32,32",
         "--log-every", "20", "--eval-samples", "200", "-q"]
 
 
-def cli(capsys, *args) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
-
-
-def assert_user_error(result, *needles: str) -> None:
-    code, _, err = result
-    assert code == 2, err
-    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, err
 
 
 @pytest.fixture(scope="module")
