@@ -59,6 +59,8 @@ class GAN:
         from ganforge.data.table_sampling import is_table_run, sample_table
 
         if is_table_run(self.run_):
+            if label is not None:
+                raise UserError("label= picks a class of images; for a table, use where={column: value}")
             return sample_table(self.run_, n, seed, where, allow_copies)
         if where:
             raise UserError("where= conditions apply to tables (a model trained on a CSV or DataFrame)")

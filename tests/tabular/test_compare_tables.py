@@ -50,3 +50,11 @@ def test_report_shows_each_models_columns(comparison):
     out, _ = comparison
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64") == 4
+
+
+def test_a_label_is_refused_for_a_table(comparison):
+    from ganforge.errors import UserError
+
+    out, _ = comparison
+    with pytest.raises(UserError, match="where="):
+        api.load(out / "gan").sample(10, label=1)
