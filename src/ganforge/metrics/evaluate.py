@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-
 from ganforge.data.dataset import Dataset
 from ganforge.metrics.toy import js_divergence, toy_metrics
 

@@ -15,7 +15,11 @@ class Figure:
 
 
 def register_figures(figures: dict[str, Figure]) -> None:
+    """Adds the figures in order; one already registered as the same Figure is left as it is
+    (a module that registers its figures may be executed twice, e.g. reloaded)."""
     for name, figure in figures.items():
+        if name in metrics and metrics.get(name) == figure:
+            continue
         metrics.register(name)(figure)
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ganforge.data.tabular import _as_numbers, infer_columns
 from ganforge.metrics.evaluate import EVALUATORS
+from ganforge.metrics.figures import Figure, register_figures
 
 PAIR_BINS = 10
 FAST_ROWS = 2000  # rows of each side scored at a log interval
@@ -199,22 +200,13 @@ def default_target(columns: list[dict]) -> str | None:
 EVALUATORS["table"] = evaluate_table
 
 
-def _register_figures() -> None:
-    """The table figures as columns of `ganforge compare`."""
-    from ganforge.metrics.figures import Figure, register_figures
-    from ganforge.registry import metrics
-
-    if "quality_score" in metrics:
-        return
-    register_figures({
-        "quality_score": Figure("higher", "SDMetrics Quality Report score (mean of column shapes and pair trends)"),
-        "quality": Figure("higher", "ganforge's fast estimate of the same, on a subsample (every log)"),
-        "ml_f1_synthetic": Figure("higher", "F1 of the minority class, classifiers trained on synthetic rows, "
-                                            "tested on real held-out rows (SDGym's binary protocol)"),
-        "ml_f1_real": Figure("higher", "the same classifiers trained on the real training rows"),
-        "dcr_ratio": Figure("", "median distance to the closest training row, synthetic / real held-out"),
-        "exact_copies": Figure("lower", "synthetic rows equal to a training row"),
-    })
-
-
-_register_figures()
+# The table figures as columns of `ganforge compare`.
+register_figures({
+    "quality_score": Figure("higher", "SDMetrics Quality Report score (mean of column shapes and pair trends)"),
+    "quality": Figure("higher", "ganforge's fast estimate of the same, on a subsample (every log)"),
+    "ml_f1_synthetic": Figure("higher", "F1 of the minority class, classifiers trained on synthetic rows, "
+                                        "tested on real held-out rows (SDGym's binary protocol)"),
+    "ml_f1_real": Figure("higher", "the same classifiers trained on the real training rows"),
+    "dcr_ratio": Figure("", "median distance to the closest training row, synthetic / real held-out"),
+    "exact_copies": Figure("lower", "synthetic rows equal to a training row"),
+})
