@@ -32,16 +32,24 @@ def batch_source(run: Any, batch_size: int, whole: bool = False) -> Callable[[],
     dataset, encoder, device = run.dataset, run.encoder, run.model.device
     if dataset.toy is not None:
         return lambda: encoder.transform(dataset.sample(batch_size, run.data_rng)).to(device)
-    encoded = encoder.transform(dataset.rows()).to(device)
-    if whole:
-        return lambda: encoded
+    if hasattr(encoder, "encode"):  # a table: held compactly, each batch made dense when drawn
+        compact = encoder.encode(dataset.rows())
+        if whole:
+            return lambda: compact.rows(device=device)
+        rows = lambda index: compact.rows(index, device)  # noqa: E731
+        n = len(compact)
+    else:
+        encoded = encoder.transform(dataset.rows()).to(device)
+        if whole:
+            return lambda: encoded
+        rows = lambda index: encoded[index.to(device)]  # noqa: E731
+        n = encoded.shape[0]
     conditions = encoder.training_conditions(dataset) if getattr(run.model, "conditional", False) else None
-    n = encoded.shape[0]
 
     def draw() -> Tensor | Batch:
         if conditions is None:
-            return encoded[torch.randint(0, n, (batch_size,), generator=run.data_rng).to(device)]
+            return rows(torch.randint(0, n, (batch_size,), generator=run.data_rng))
         index, real, fake = conditions.draw(batch_size, run.data_rng)
-        return Batch(encoded[index.to(device)], real.to(device), fake.to(device))
+        return Batch(rows(index), real.to(device), fake.to(device))
 
     return draw
