@@ -211,6 +211,10 @@ def notes(rows: list[dict]) -> list[str]:
     fits = [m for m in MAXIMUM_LIKELIHOOD if m in found]
     if fits:
         said.append(f"The maximum-likelihood fits ({', '.join(fits)}) are the floor a neural model must clear.")
+    if "independent" in found:
+        said.append("independent draws each column from its own marginal: it scores high on column shapes and "
+                    "fails on pair trends, detection and ML efficacy. A model that does no better there has "
+                    "learnt no relation between columns.")
     quality = next((key for key in ("high_quality_fraction", "quality_score", "fid")
                     if any(key in r for r in rows)), "js_divergence")
     for name in AUTOENCODERS:
