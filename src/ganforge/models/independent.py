@@ -33,6 +33,7 @@ class IndependentModel:
     """
 
     closed_form = True
+    independent_columns = True  # the diagnosis does not report its lost pairs: it keeps none by design
 
     def __init__(self, config: TrainConfig, data: int | DataLayout, device: torch.device):
         layout = as_layout(data)
