@@ -123,8 +123,9 @@ def pair_trend_score(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[
 
 
 def worst_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict], k: int = 5) -> list[dict[str, Any]]:
-    """The k column pairs with the lowest trend scores, lowest first."""
-    return sorted(pair_trend_scores(real, synthetic, columns), key=lambda pair: pair["score"])[:k]
+    """The k column pairs with the lowest trend scores, lowest first, each with its figure in words."""
+    pairs = sorted(pair_trend_scores(real, synthetic, columns), key=lambda pair: pair["score"])[:k]
+    return [{**pair, "figure": describe_pair(pair)} for pair in pairs]
 
 
 def describe_pair(pair: dict[str, Any]) -> str:
