@@ -135,13 +135,25 @@ def evaluate_table_run(run, dataset: Dataset, seed: int, run_dir: Path | None) -
 
 
 def compare_runs(directories: Sequence[str | Path]) -> list[dict]:
-    """The table for runs that already exist, from each directory's summary.json."""
+    """The table for runs that already exist, from each directory's summary.json and, where
+    `ganforge evaluate` wrote one, its evaluation.json (detection, SDMetrics quality, ML efficacy)."""
     if not directories:
         raise UserError("give at least one run directory")
     rows = []
     for directory in map(Path, directories):
-        rows.append(row(read_summary(directory), directory))
+        rows.append(row({**read_summary(directory), **evaluation_figures(directory)}, directory))
     return rows
+
+
+def evaluation_figures(directory: Path) -> dict[str, Any]:
+    """The single figures of directory/evaluation.json (`ganforge evaluate`), or {} when there is none."""
+    try:
+        figures = json.loads((Path(directory) / "evaluation.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(figures, dict):
+        return {}
+    return {k: v for k, v in figures.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def row(summary: dict[str, Any], run_dir: Path | None) -> dict[str, Any]:

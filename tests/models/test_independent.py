@@ -92,3 +92,18 @@ def test_compare_on_a_table_shows_it_failing_detection_where_shapes_pass(capsys,
     worst = pairs[frozenset({"x", "y"})]
     assert worst["metric"] == "correlation"
     assert worst["real"] > 0.98 and abs(worst["synthetic"]) < 0.15
+
+
+def test_evaluate_then_compare_runs_shows_the_detection_figures(capsys, tmp_path):
+    path = tmp_path / "correlated.csv"
+    correlated_table(800, seed=4).to_csv(path, index=False)
+    run = tmp_path / "run"
+    assert cli(capsys, "train", "--data", path, "--model", "independent", "--out", run)[0] in (0, None)
+    code, out, err = cli(capsys, "evaluate", run, "-n", "800")
+    assert code in (0, None), err
+    assert "detection_auc" in out and "worst column pairs" in out and "x x y" in out
+    evaluation = json.loads((run / "evaluation.json").read_text())
+    code, out, err = cli(capsys, "compare", run)
+    header, _, first = out.splitlines()[:3]
+    cells = dict(zip(header.strip("| ").split(" | "), first.strip("| ").split(" | ")))
+    assert float(cells["detection_auc"]) == pytest.approx(evaluation["detection_auc"], rel=1e-3)
