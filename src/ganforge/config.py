@@ -21,6 +21,7 @@ class TrainConfig:
     model: str = "gan"
     loss: str = "non-saturating"
     steps: int = 12000
+    epochs: float = 0.0  # finite data: passes over the rows, steps = epochs * rows / batch; 0 = --steps
     batch_size: int = 256
     noise_dim: int = 8
     generator_hidden: list[int] = field(default_factory=lambda: [64, 64, 64])
@@ -125,7 +126,7 @@ class TrainConfig:
             value = getattr(self, key)
             if not low <= value < high:
                 raise UserError(f"{_flag(key)} must be in [{low}, {high}), got {value}")
-        for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std"):
+        for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std", "epochs"):
             if getattr(self, key) < 0:
                 raise UserError(f"{_flag(key)} must be >= 0, got {getattr(self, key)}")
         for key in ("generator_hidden", "discriminator_hidden"):
@@ -255,6 +256,8 @@ HELP = {
                   "half of it (at least 1) for the autoencoders; above the data's dimension = overcomplete",
     "corruption_std": "denoising autoencoder: std of the Gaussian noise added to its inputs (standardised units)",
     "gmm_max_components": "gmm: BIC picks the number of components in 1..10, and beyond (up to this) while it improves",
+    "epochs": "finite data: train for this many passes over the rows (steps = epochs x rows / batch size) "
+              "instead of --steps; tables default to 80 epochs within 3,000-30,000 steps",
     "log_every": "steps between log records (metrics.jsonl, progress figures)",
     "checkpoint_every": "steps between checkpoints",
     "eval_samples": "generated samples scored at each log (VEEGAN/PacGAN use 2,500)",

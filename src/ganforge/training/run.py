@@ -152,6 +152,7 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         "stopped_because": stopped_because, "diagnostics": diagnostician.findings,
         "data": config.data, "model": config.model, "loss": config.loss, "seed": config.seed,
         "device": str(model.device),
+        **({"epochs": step * config.batch_size / len(run.dataset)} if run.dataset.toy is None and len(run.dataset) else {}),
         **{k: v for k, v in final.items() if k not in ("step", "wall_seconds", "nonfinite")},
     }
     if out is not None:

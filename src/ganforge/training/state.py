@@ -11,7 +11,7 @@ import torch
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.data.encoders import encoder_from_state, fit_encoder
-from ganforge.defaults import defaults_for
+from ganforge.defaults import defaults_for, steps_for_epochs
 from ganforge.errors import UserError
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
@@ -97,6 +97,7 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     """Data, encoder and a freshly initialised model, all seeded from config.seed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
     config = config.with_defaults(defaults_for(dataset.kind, config.model))
+    config = _epochs_as_steps(config, dataset)
     device = resolve_device(config)
     model_class = models.get(config.model)
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
@@ -106,6 +107,22 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     model = build_model(config, encoder, device)
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
                       noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
+
+
+def _epochs_as_steps(config: TrainConfig, dataset: Dataset) -> TrainConfig:
+    """--epochs (the user's, or the data's default) turned into steps; the user's --steps wins over
+    a default epoch budget, and giving both is a mistake."""
+    given = getattr(config, "_given", frozenset())
+    if config.epochs <= 0 or dataset.toy is not None:
+        return config
+    if "steps" in given and "epochs" in given:
+        raise UserError("give --steps or --epochs, not both")
+    if "steps" in given:
+        return config
+    steps = steps_for_epochs(config.epochs, len(dataset), config.batch_size, from_defaults="epochs" not in given)
+    replaced = config.replace(steps=steps)
+    replaced._given = given
+    return replaced
 
 
 def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> TrainedRun:
