@@ -34,13 +34,17 @@ def check_table_fits(table, batch_size: int) -> None:
     rows, columns = table.shape
     need, free = needed_bytes(rows, columns, batch_size), available_bytes()
     if free is not None and need > free:
-        raise UserError(f"the table needs about {gigabytes(need)} of memory to train ({rows:,} rows x {columns:,} "
-                        f"columns, encoded compactly, plus a batch) and {gigabytes(free)} is available; "
+        raise UserError(f"the table needs about {size_text(need)} of memory to train ({rows:,} rows x {columns:,} "
+                        f"columns, encoded compactly, plus a batch) and {size_text(free)} is available; "
                         f"train on a sample of its rows, or on a machine with more memory")
 
 
-def gigabytes(size: int) -> str:
-    return f"{size / 2**30:.1f} GB"
+def size_text(size: int) -> str:
+    """Bytes as a person reads them: 3.0 GB, 512.0 MB, 24.9 KB."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size / 2**10:.1f} KB"
 
 
 def _meminfo_available() -> int | None:
