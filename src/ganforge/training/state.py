@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import time
 
 import torch
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
-from ganforge.data.table_memory import check_table_fits
 from ganforge.data.encoders import encoder_from_state, fit_encoder
+from ganforge.data.table_memory import check_table_fits
 from ganforge.defaults import defaults_for
 from ganforge.errors import UserError
 from ganforge.registry import models
