@@ -44,3 +44,11 @@ def test_a_million_distinct_strings_is_an_identifier():
     assert table["customer"].iloc[12] == "C0000012"  # kept as text (not mistaken for dates or booleans)
     with pytest.raises(UserError, match=r"'customer' looks like an identifier \(1000000 distinct.*drop it"):
         infer_columns(table)
+
+
+def test_a_parquet_file_too_large_is_refused_from_its_footer(capsys, tmp_path, monkeypatch):
+    pd.DataFrame({"a": np.arange(5000), "b": np.arange(5000) % 7}).to_parquet(tmp_path / "t.parquet")
+    monkeypatch.setattr(memory, "available_bytes", lambda: 50_000)  # 5000 x 2 x 8 = 80,000 bytes needed
+    assert_user_error(cli(capsys, "train", "--data", tmp_path / "t.parquet", "--out", tmp_path / "run"),
+                      "needs about 78.1 KB", "5,000 rows x 2 columns")
+    assert not (tmp_path / "run").exists()

@@ -29,9 +29,8 @@ def available_bytes() -> int | None:
     return free if limit is None else min(free, limit)
 
 
-def check_table_fits(table, batch_size: int) -> None:
+def check_table_fits(rows: int, columns: int, batch_size: int) -> None:
     """A UserError naming the size needed when the encoded table cannot fit in memory."""
-    rows, columns = table.shape
     need, free = needed_bytes(rows, columns, batch_size), available_bytes()
     if free is not None and need > free:
         raise UserError(f"the table needs about {size_text(need)} of memory to train ({rows:,} rows x {columns:,} "

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ganforge.config import read_yaml
 from ganforge.data.dataset import Dataset
+from ganforge.data.table_memory import check_table_fits
 from ganforge.errors import UserError
 
 # A numeric column with at most this many distinct values is a category (e.g. Outcome 0/1);
@@ -68,10 +69,18 @@ def load_parquet(path: Path) -> Dataset:
                         f"data path {path} is a folder; expected a .parquet file")
     if path.stat().st_size == 0:
         raise UserError(f"data file {path} is empty")
+    def unreadable(exc: Exception) -> UserError:
+        return UserError(f"data file {path} is not a readable Parquet file ({str(exc).splitlines()[0]})")
+
+    try:
+        footer = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise unreadable(exc) from None
+    check_table_fits(footer.num_rows, footer.num_columns, 0)  # from the footer, before reading any row
     try:
         arrow = pq.read_table(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise UserError(f"data file {path} is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+        raise unreadable(exc) from None
     # self_destruct frees each Arrow column once converted, so the two copies never coexist whole.
     frame = arrow.to_pandas(split_blocks=True, self_destruct=True)
     del arrow

@@ -102,7 +102,7 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool 
     dataset = dataset if dataset is not None else load_dataset(config.data)
     config = config.with_defaults(defaults_for(dataset.kind, config.model))
     if dataset.kind == "table":  # refused before the encoder's own copies, and before an earlier run is touched
-        check_table_fits(dataset.table, config.batch_size)
+        check_table_fits(*dataset.table.shape, config.batch_size)
     device = resolve_device(config)
     model_class = models.get(config.model)
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
