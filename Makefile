@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "torch==2.13.0"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,bench]"
 	@if $(BIN)/pip list 2>/dev/null | grep -qi nvidia; then echo "error: a CUDA package was installed" >&2; exit 1; fi
 	touch $(STAMP)
 

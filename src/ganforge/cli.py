@@ -140,7 +140,16 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
                            **tables)
-    _print_table(f"evaluation of {run_dir}", figures)
+    _print_table(f"evaluation of {run_dir}", {k: v for k, v in figures.items() if not isinstance(v, (dict, list))})
+    if figures.get("column_shape_scores"):  # a table: its weakest columns and pairs
+        shapes = Table("column", "shape score", title="lowest column shape scores")
+        for name, score in sorted(figures["column_shape_scores"].items(), key=lambda item: item[1])[:5]:
+            shapes.add_row(name, f"{score:.4g}")
+        out_console.print(shapes)
+        table = Table("columns", "trend score", "figure", title="worst column pairs")
+        for pair in figures.get("worst_column_pairs", []):
+            table.add_row(" x ".join(pair["columns"]), f"{pair['score']:.4g}", pair["figure"])
+        out_console.print(table)
 
 
 @app.command("explain")

@@ -135,13 +135,25 @@ def evaluate_table_run(run, dataset: Dataset, seed: int, run_dir: Path | None) -
 
 
 def compare_runs(directories: Sequence[str | Path]) -> list[dict]:
-    """The table for runs that already exist, from each directory's summary.json."""
+    """The table for runs that already exist, from each directory's summary.json and, where
+    `ganforge evaluate` wrote one, its evaluation.json (detection, SDMetrics quality, ML efficacy)."""
     if not directories:
         raise UserError("give at least one run directory")
     rows = []
     for directory in map(Path, directories):
-        rows.append(row(read_summary(directory), directory))
+        rows.append(row({**read_summary(directory), **evaluation_figures(directory)}, directory))
     return rows
+
+
+def evaluation_figures(directory: Path) -> dict[str, Any]:
+    """The single figures of directory/evaluation.json (`ganforge evaluate`), or {} when there is none."""
+    try:
+        figures = json.loads((Path(directory) / "evaluation.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(figures, dict):
+        return {}
+    return {k: v for k, v in figures.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
 def row(summary: dict[str, Any], run_dir: Path | None) -> dict[str, Any]:
@@ -211,6 +223,10 @@ def notes(rows: list[dict]) -> list[str]:
     fits = [m for m in MAXIMUM_LIKELIHOOD if m in found]
     if fits:
         said.append(f"The maximum-likelihood fits ({', '.join(fits)}) are the floor a neural model must clear.")
+    if "independent" in found:
+        said.append("independent draws each column from its own marginal: it scores high on column shapes and "
+                    "fails on pair trends, detection and ML efficacy. A model that does no better there has "
+                    "learnt no relation between columns.")
     quality = next((key for key in ("high_quality_fraction", "quality_score", "fid")
                     if any(key in r for r in rows)), "js_divergence")
     for name in AUTOENCODERS:

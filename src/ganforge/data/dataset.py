@@ -64,6 +64,13 @@ class Dataset:
             return rows.iloc[index.numpy()].reset_index(drop=True)
         return rows[index]
 
+    def subset(self, rows: slice) -> "Dataset":
+        """The same data restricted to `rows` (a table's shard for one process)."""
+        if self.kind != "table":
+            raise ValueError("only a table is sharded by rows")
+        return Dataset(name=self.name, dim=self.dim, table=self.table.iloc[rows].reset_index(drop=True),
+                       meta=self.meta)
+
     def sample(self, n: int, generator: torch.Generator) -> Any:
         """n real rows; uses only `generator`, so a seeded run reproduces exactly."""
         if self.toy is not None:

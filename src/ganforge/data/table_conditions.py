@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ganforge.errors import UserError
+
 
 class ConditionSampler:
     """CTGAN's training-by-sampling: a conditioning column uniformly, one of its values with
@@ -43,3 +45,65 @@ class ConditionSampler:
         conditions = torch.zeros(n, sum(self.widths))
         conditions[torch.arange(n), self.starts[column] + value] = 1.0
         return index, conditions, conditions
+
+
+class TableConditions:
+    """The encoder's side of conditioning (mixed into TableEncoder): which columns condition G,
+    the conditions of training rows, conditions drawn as the data has them, and --where.
+
+    Needs from the encoder: columns_, layout, _width(spec), _positions(spec, category index),
+    _category_index(spec, column), value_index(name, value) and block_frequencies(spec)."""
+
+    def _conditioning(self) -> list[int]:
+        """Indices of the columns that condition G: the categorical ones with two values or more."""
+        return [i for i, spec in enumerate(self.columns_) if spec["kind"] == "categorical" and self._width(spec) > 1]
+
+    def training_conditions(self, dataset) -> ConditionSampler | None:
+        conditioning = self._conditioning()
+        if not conditioning:
+            return None
+        table = dataset.rows()
+        codes = [self._positions(self.columns_[i], self._category_index(self.columns_[i], table[self.columns_[i]["name"]]))
+                 for i in conditioning]
+        return ConditionSampler(codes, [self._width(self.columns_[i]) for i in conditioning])
+
+    def condition_frequencies(self) -> list[np.ndarray]:
+        return [self.block_frequencies(self.columns_[i]) for i in self._conditioning()]
+
+    def sample_conditions(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """Conditions as the data has them: a conditioning column at random, then one of its values
+        with its real frequency (so the rows follow the real joint distribution)."""
+        freqs = self.condition_frequencies()
+        widths = [len(f) for f in freqs]
+        column = torch.randint(0, len(freqs), (n,), generator=generator)
+        table = torch.zeros(len(freqs), max(widths))
+        for j, f in enumerate(freqs):
+            table[j, :len(f)] = torch.from_numpy(f).float()
+        value = torch.multinomial(table[column], 1, generator=generator).squeeze(1)
+        starts = torch.tensor(np.cumsum([0] + widths[:-1]))
+        conditions = torch.zeros(n, sum(widths))
+        conditions[torch.arange(n), starts[column] + value] = 1.0
+        return conditions
+
+    def condition_for(self, where: dict, n: int) -> tuple[torch.Tensor, dict[int, tuple[int, int]], dict[str, int]]:
+        """(n, c) conditions fixing the first `where` column; {row block offset: (width, hot position)}
+        of every `where` column, to check and enforce on the samples; {column: category index} to
+        set on decoding (a value in a column's long tail shares its position with the tail)."""
+        by_name = {spec["name"]: i for i, spec in enumerate(self.columns_)}
+        conditioning = self._conditioning()
+        layout = self.layout
+        enforce, fixed, conditions = {}, {}, torch.zeros(n, layout.condition_dim)
+        for name, value in where.items():
+            index = self.value_index(name, value)
+            i = by_name[name]
+            if i not in conditioning:
+                raise UserError(f"--where {name}=...: {name!r} takes a single value; nothing to choose")
+            j = conditioning.index(i)
+            offset, width = layout.condition_spans[j]
+            position = int(self._positions(self.columns_[i], np.array([index]))[0])
+            enforce[offset] = (width, position)
+            fixed[name] = index
+            if len(enforce) == 1:
+                start = sum(w for _, w in layout.condition_spans[:j])
+                conditions[:, start + position] = 1.0
+        return conditions, enforce, fixed

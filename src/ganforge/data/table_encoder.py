@@ -1,106 +1,162 @@
-"""The table encoder: mode-specific normalisation, one-hot categories, missing indicators; reversible.
+"""The table encoder: mode-specific normalisation with point masses, one-hot categories, missing indicators; reversible.
 
 A continuous column x becomes [alpha, one-hot mode k] (CTGAN): a variational Gaussian mixture is
 fitted to the column; a value picks a mode k from its posterior and alpha = (x - mu_k) / (4 sigma_k)
-in [-1, 1]. A column with missing values also gets a 2-way one-hot [present, missing]. A
-categorical column (missing is one more category) is one-hot. Decoding inverts this, then clips to
-the real range, rounds to the data's decimals (integers stay integers) and restores the dtype.
+in [-1, 1]. A value that holds a large share of the rows (a point mass: zeros of a zero-inflated
+amount, a cap) is a mode of its own that decodes to exactly that value (CTAB-GAN's mixed type);
+the mixture is fitted to the other values. A column with missing values also gets a 2-way one-hot
+[present, missing]. A categorical column (missing is one more category) is one-hot; past
+MAX_CATEGORIES values, the rarest share one position (the tail) and decode to one of them drawn
+with its frequency. Decoding inverts this, clips to the real range, rounds to the data's decimals
+(integers stay integers), moves a column of few distinct values to the nearest of them, and
+restores the dtype. Rows are held compactly (data/table_compact.py) and made dense per batch.
 """
 
 from __future__ import annotations
 
 import base64
 import warnings
-from dataclasses import dataclass
+import zlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
+from ganforge.data.column_values import find_point_masses, own_values, snap
 from ganforge.data.encoders import ENCODER_BUILDERS, ENCODER_KINDS
 from ganforge.defaults import DATA_DEFAULTS
-from ganforge.data.layout import DataLayout
-from ganforge.data.table_conditions import ConditionSampler
-from ganforge.data.tabular import _as_numbers, discrete_names, infer_columns, read_metadata
+from ganforge.data.table_compact import CompactRows, compact_from_parts
+from ganforge.data.table_conditions import TableConditions
+from ganforge.data.table_layout import TableLayout
+from ganforge.data.tabular import _as_numbers, column_options, discrete_names, infer_columns, read_metadata
 from ganforge.errors import UserError
 
 MAX_MODES = 10  # components of each column's mixture (CTGAN's)
 MODE_WEIGHT_FLOOR = 0.005  # components lighter than this are dropped (CTGAN's)
 MIXTURE_FIT_ROWS = 5000  # the mixture is fitted on at most this many rows: the time is O(rows)
 ALPHA_LIMIT = 0.99
+MAX_CATEGORIES = 100  # one-hot positions of a categorical column; rarer values share the tail's
+REPEAT_SHARE_LIMIT = 0.1  # from this share of repeated real rows on, equal rows are not memorisation
+ENCODE_CHUNK = 100_000  # rows encoded at a time: the mode posteriors are (rows, modes) floats
 
 
-@dataclass(frozen=True)
-class TableLayout(DataLayout):
-    """A DataLayout that also says where each conditioning column's one-hot sits in a row:
-    condition_spans[j] = (offset in the row, width); its block in the condition vector follows
-    the previous ones."""
+class TableEncoder(TableConditions):
+    """fit(table, columns) / encode(DataFrame) -> CompactRows / transform -> (n, dim) tensor /
+    inverse_transform -> DataFrame."""
 
-    condition_spans: tuple[tuple[int, int], ...] = ()
-
-    @property
-    def is_table(self) -> bool:
-        return True
-
-
-class TableEncoder:
-    """fit(table, columns) / transform(DataFrame) -> (n, dim) tensor / inverse_transform -> DataFrame."""
-
-    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES):
+    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES, max_categories: int = MAX_CATEGORIES):
         self.seed = seed
         self.max_modes = max_modes  # 1: plain standardisation of each continuous column (one "mode")
+        self.max_categories = max_categories
 
     # --- fitting ----------------------------------------------------------------------------
 
     def fit(self, table: pd.DataFrame, columns: list[dict[str, Any]]) -> "TableEncoder":
-        from sklearn.mixture import BayesianGaussianMixture
-
         rng = np.random.default_rng(self.seed)
         self.columns_ = []
         for spec in columns:
             spec = dict(spec)
             if spec["kind"] == "continuous":
-                values = _as_numbers(table[spec["name"]].dropna(), spec["dtype"])
-                center, scale = float(values.mean()), float(values.std()) or 1.0
-                if self.max_modes == 1:
-                    spec.update(means=[center], stds=[scale], weights=[1.0])
-                    self.columns_.append(spec)
-                    continue
-                fit_on = values if len(values) <= MIXTURE_FIT_ROWS else rng.choice(values, MIXTURE_FIT_ROWS, replace=False)
-                fit_on = (fit_on - center) / scale
-                # CTGAN's variational mixture: a Dirichlet process prior switches unneeded modes off.
-                mixture = BayesianGaussianMixture(
-                    n_components=min(self.max_modes, len(np.unique(fit_on))), weight_concentration_prior_type="dirichlet_process",
-                    weight_concentration_prior=0.001, max_iter=100, n_init=1, random_state=self.seed)
-                with warnings.catch_warnings():  # a spike of equal values rarely "converges"; the fit is still good
-                    warnings.simplefilter("ignore")
-                    mixture.fit(fit_on[:, None])
-                keep = mixture.weights_ > MODE_WEIGHT_FLOOR
-                if not keep.any():
-                    keep = mixture.weights_ == mixture.weights_.max()
-                spec["means"] = (center + scale * mixture.means_[keep, 0]).tolist()
-                spec["stds"] = (scale * np.sqrt(mixture.covariances_[keep].reshape(-1))).tolist()
-                spec["weights"] = (mixture.weights_[keep] / mixture.weights_[keep].sum()).tolist()
+                self._fit_continuous(spec, _as_numbers(table[spec["name"]].dropna(), spec["dtype"]), rng)
+            else:
+                self._fit_categorical(spec)
             self.columns_.append(spec)
-        self.row_hashes_ = np.unique(self.row_hashes(table))
+        hashes = self.row_hashes(table)
+        self.row_hashes_ = np.unique(hashes)
+        self.repeat_share_ = 1.0 - len(self.row_hashes_) / max(len(hashes), 1)
         return self
+
+    @property
+    def copies_are_telling(self) -> bool:
+        """True when the real rows are nearly all distinct (fewer than REPEAT_SHARE_LIMIT repeats):
+        only then does a generated row equal to a training row point at memorisation. Where real
+        rows repeat (few columns of few values), equal rows are the distribution itself, and
+        drawing them again would bias the samples against the commonest rows."""
+        return self.repeat_share_ < REPEAT_SHARE_LIMIT
+
+    def _fit_continuous(self, spec: dict[str, Any], values: np.ndarray, rng: np.random.Generator) -> None:
+        from sklearn.mixture import BayesianGaussianMixture
+
+        if self.max_modes == 1:  # a closed-form law sees the column as it is: no spikes, no snapping
+            spec.setdefault("point_masses", [])
+            spec.update(means=[float(values.mean())], stds=[float(values.std()) or 1.0], weights=[1.0])
+            return
+        if "point_masses" not in spec:  # given by the user's metadata, or inferred here
+            spec["point_masses"] = find_point_masses(values)
+        if "values" not in spec:  # None when the user declared the column continuous: precision only
+            spec["values"] = own_values(values)
+        rest = values[~np.isin(values, spec["point_masses"])]
+        if len(rest) == 0:
+            rest = values
+        center, scale = float(rest.mean()), float(rest.std()) or 1.0
+        fit_on = rest if len(rest) <= MIXTURE_FIT_ROWS else rng.choice(rest, MIXTURE_FIT_ROWS, replace=False)
+        fit_on = (fit_on - center) / scale
+        components = min(self.max_modes, len(np.unique(fit_on)))
+        if components < 2:
+            spec.update(means=[center], stds=[scale], weights=[1.0])
+            return
+        # CTGAN's variational mixture: a Dirichlet process prior switches unneeded modes off.
+        mixture = BayesianGaussianMixture(
+            n_components=components, weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=0.001, max_iter=100, n_init=1, random_state=self.seed)
+        with warnings.catch_warnings():  # a spike of equal values rarely "converges"; the fit is still good
+            warnings.simplefilter("ignore")
+            mixture.fit(fit_on[:, None])
+        keep = mixture.weights_ > MODE_WEIGHT_FLOOR
+        if not keep.any():
+            keep = mixture.weights_ == mixture.weights_.max()
+        spec["means"] = (center + scale * mixture.means_[keep, 0]).tolist()
+        spec["stds"] = (scale * np.sqrt(mixture.covariances_[keep].reshape(-1))).tolist()
+        spec["weights"] = (mixture.weights_[keep] / mixture.weights_[keep].sum()).tolist()
+
+    def _fit_categorical(self, spec: dict[str, Any]) -> None:
+        """Past max_categories values, the most frequent keep a position each (in their order) and
+        the rest (most frequent first) share one: spec["kept"] of them come first."""
+        if len(spec["categories"]) <= self.max_categories:
+            return
+        frequencies = np.array(spec["frequencies"])
+        by_count = np.argsort(-frequencies, kind="stable")
+        kept = np.sort(by_count[:self.max_categories - 1])
+        order = np.concatenate([kept, by_count[self.max_categories - 1:]])
+        spec["categories"] = [spec["categories"][i] for i in order]
+        spec["frequencies"] = [spec["frequencies"][i] for i in order]
+        spec["kept"] = len(kept)
 
     # --- layout -----------------------------------------------------------------------------
 
     def _blocks(self, spec: dict[str, Any]) -> list[tuple[int, str]]:
         if spec["kind"] == "categorical":
             return [(self._width(spec), "softmax")]
-        blocks = [(1, "tanh"), (len(spec["means"]), "softmax")]
+        blocks = [(1, "tanh"), (self._modes(spec), "softmax")]
         return blocks + ([(2, "softmax")] if spec["missing"] > 0 else [])
 
     @staticmethod
-    def _width(spec: dict[str, Any]) -> int:
-        return len(spec["categories"]) + (spec["missing"] > 0)
+    def _modes(spec: dict[str, Any]) -> int:
+        """Positions of a continuous column's mode block: its point masses, then its Gaussian modes."""
+        return len(spec.get("point_masses", [])) + len(spec["means"])
 
-    def _conditioning(self) -> list[int]:
-        """Indices of the columns that condition G: the categorical ones with two values or more."""
-        return [i for i, spec in enumerate(self.columns_) if spec["kind"] == "categorical" and self._width(spec) > 1]
+    @staticmethod
+    def _kept(spec: dict[str, Any]) -> int:
+        return spec.get("kept", len(spec["categories"]))
+
+    def _width(self, spec: dict[str, Any]) -> int:
+        tail = self._kept(spec) < len(spec["categories"])
+        return self._kept(spec) + tail + (spec["missing"] > 0)
+
+    def _positions(self, spec: dict[str, Any], index: np.ndarray) -> np.ndarray:
+        """Category indices (missing = len(categories)) -> one-hot positions: kept values their own,
+        the tail one shared position, missing the last."""
+        kept, total = self._kept(spec), len(spec["categories"])
+        tail = int(kept < total)
+        return np.where(index < kept, index, np.where(index == total, kept + tail, kept))
+
+    def block_frequencies(self, spec: dict[str, Any]) -> np.ndarray:
+        """A categorical column's real frequency at each one-hot position."""
+        kept, f = self._kept(spec), spec["frequencies"]
+        shares = f[:kept] + ([sum(f[kept:])] if kept < len(f) else []) + ([spec["missing"]] if spec["missing"] > 0 else [])
+        shares = np.array(shares)
+        return shares / shares.sum()
 
     @property
     def layout(self) -> TableLayout:
@@ -124,31 +180,50 @@ class TableEncoder:
 
     # --- transform --------------------------------------------------------------------------
 
-    def transform(self, table: pd.DataFrame) -> torch.Tensor:
-        """(n, dim) float32 rows; a value's mode is drawn from its posterior with a fixed seed."""
+    def encode(self, table: pd.DataFrame) -> CompactRows:
+        """The rows held compactly; a value's mode is drawn from its posterior with a fixed seed."""
         rng = np.random.default_rng(self.seed + 1)
-        parts = []
+        scalars, codes = [], []
         for spec in self.columns_:
             column = table[spec["name"]]
             if spec["kind"] == "categorical":
-                parts.append(self._one_hot(self._category_index(spec, column), self._width(spec)))
+                codes.append(self._positions(spec, self._category_index(spec, column)))
                 continue
             missing = column.isna().to_numpy()
             x = np.zeros(len(column))
             x[~missing] = _as_numbers(column[~missing], spec["dtype"])
-            means, stds, weights = (np.array(spec[k]) for k in ("means", "stds", "weights"))
-            stds = np.maximum(stds, 1e-9)
-            log_p = np.log(weights) - np.log(stds) - 0.5 * ((x[:, None] - means) / stds) ** 2  # (n, modes)
-            p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
-            p /= p.sum(axis=1, keepdims=True)
-            mode = (p.cumsum(axis=1) < rng.random((len(x), 1))).sum(axis=1).clip(0, len(means) - 1)
-            mode[missing] = int(np.argmax(weights))
-            alpha = np.clip((x - means[mode]) / (4 * stds[mode]), -ALPHA_LIMIT, ALPHA_LIMIT)
-            alpha[missing] = 0.0
-            parts += [alpha[:, None], self._one_hot(mode, len(means))]
+            alpha, mode = np.empty(len(x)), np.empty(len(x), dtype=np.int64)
+            for i in range(0, len(x), ENCODE_CHUNK):
+                part = slice(i, i + ENCODE_CHUNK)
+                alpha[part], mode[part] = self._alpha_and_mode(spec, x[part], missing[part], rng)
+            scalars.append(alpha)
+            codes.append(mode)
             if spec["missing"] > 0:
-                parts.append(self._one_hot(missing.astype(int), 2))
-        return torch.from_numpy(np.concatenate(parts, axis=1).astype(np.float32))
+                codes.append(missing.astype(np.int64))
+        return compact_from_parts(scalars, codes, self.layout.spans, len(table))
+
+    def _alpha_and_mode(self, spec: dict[str, Any], x: np.ndarray, missing: np.ndarray,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        masses = np.array(spec.get("point_masses", []), dtype=float)
+        means, stds, weights = (np.array(spec[k]) for k in ("means", "stds", "weights"))
+        stds = np.maximum(stds, 1e-9)
+        log_p = np.log(weights) - np.log(stds) - 0.5 * ((x[:, None] - means) / stds) ** 2  # (n, modes)
+        p = np.exp(log_p - log_p.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        mode = (p.cumsum(axis=1) < rng.random((len(x), 1))).sum(axis=1).clip(0, len(means) - 1)
+        mode[missing] = int(np.argmax(weights))
+        alpha = np.clip((x - means[mode]) / (4 * stds[mode]), -ALPHA_LIMIT, ALPHA_LIMIT)
+        mode = mode + len(masses)
+        if len(masses):
+            spike = (x[:, None] == masses).argmax(axis=1)
+            on_spike = (x[:, None] == masses).any(axis=1) & ~missing
+            mode[on_spike], alpha[on_spike] = spike[on_spike], 0.0
+        alpha[missing] = 0.0
+        return alpha, mode
+
+    def transform(self, table: pd.DataFrame) -> torch.Tensor:
+        """(n, dim) float32 dense rows."""
+        return self.encode(table).rows()
 
     def _category_index(self, spec: dict[str, Any], column: pd.Series) -> np.ndarray:
         lookup = {_key(v): i for i, v in enumerate(spec["categories"])}
@@ -164,37 +239,56 @@ class TableEncoder:
             raise UserError(f"column {spec['name']!r} has missing values; the model was trained without any")
         return index
 
-    @staticmethod
-    def _one_hot(index: np.ndarray, width: int) -> np.ndarray:
-        out = np.zeros((len(index), width))
-        out[np.arange(len(index)), index] = 1.0
-        return out
-
     # --- inverse ----------------------------------------------------------------------------
 
-    def inverse_transform(self, rows: torch.Tensor) -> pd.DataFrame:
-        """Encoded rows -> a DataFrame with the real columns, order, dtypes and ranges."""
-        data = rows.detach().cpu().double().numpy()
+    def inverse_transform(self, rows: torch.Tensor, fixed: dict[str, int] | None = None) -> pd.DataFrame:
+        """Encoded rows -> a DataFrame with the real columns, order, dtypes and ranges. `fixed` maps
+        a categorical column to the category index every row takes (conditions in a long tail)."""
+        data = rows.detach().cpu().float().numpy()
+        fixed = fixed or {}
         out, offset = {}, 0
         for spec in self.columns_:
             if spec["kind"] == "categorical":
                 width = self._width(spec)
-                index = data[:, offset:offset + width].argmax(axis=1)
+                position = data[:, offset:offset + width].argmax(axis=1)
                 offset += width
+                index = self._category_of(spec, position, data)
+                if spec["name"] in fixed:
+                    index[:] = fixed[spec["name"]]
                 out[spec["name"]] = self._categories(spec, index)
                 continue
+            masses = np.array(spec.get("point_masses", []), dtype=float)
             means, stds = np.array(spec["means"]), np.array(spec["stds"])
-            alpha = np.clip(data[:, offset], -1, 1)
-            mode = data[:, offset + 1:offset + 1 + len(means)].argmax(axis=1)
-            offset += 1 + len(means)
-            x = np.clip(means[mode] + 4 * stds[mode] * alpha, spec["min"], spec["max"])
+            alpha = np.clip(data[:, offset].astype(np.float64), -1, 1)
+            mode = data[:, offset + 1:offset + 1 + self._modes(spec)].argmax(axis=1)
+            offset += 1 + self._modes(spec)
+            gaussian = np.maximum(mode - len(masses), 0)
+            x = np.clip(means[gaussian] + 4 * stds[gaussian] * alpha, spec["min"], spec["max"])
             x = np.round(x, spec["decimals"])
+            if spec.get("values"):
+                x = snap(x, np.array(spec["values"]))
+            if len(masses):
+                x = np.where(mode < len(masses), masses[np.minimum(mode, len(masses) - 1)], x)
             missing = np.zeros(len(x), dtype=bool)
             if spec["missing"] > 0:
                 missing = data[:, offset + 1] > data[:, offset]
                 offset += 2
             out[spec["name"]] = self._numbers(spec, x, missing)
         return pd.DataFrame(out, columns=self.column_names)
+
+    def _category_of(self, spec: dict[str, Any], position: np.ndarray, data: np.ndarray) -> np.ndarray:
+        """One-hot positions -> category indices; the tail's position draws one of its values with
+        its frequency, seeded by the rows themselves (decoding the same rows gives the same table)."""
+        kept, total = self._kept(spec), len(spec["categories"])
+        index = position.astype(np.int64)
+        if kept < total:
+            in_tail = position == kept
+            index[position == kept + 1] = total  # missing
+            if in_tail.any():
+                weights = np.array(spec["frequencies"][kept:])
+                rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(data).tobytes()))
+                index[in_tail] = kept + rng.choice(total - kept, int(in_tail.sum()), p=weights / weights.sum())
+        return index
 
     @staticmethod
     def _categories(spec: dict[str, Any], index: np.ndarray) -> pd.Series:
@@ -246,59 +340,6 @@ class TableEncoder:
         """True for each generated row that equals a training row."""
         return np.isin(self.row_hashes(samples), self.row_hashes_)
 
-    # --- conditions -------------------------------------------------------------------------
-
-    def training_conditions(self, dataset) -> ConditionSampler | None:
-        conditioning = self._conditioning()
-        if not conditioning:
-            return None
-        table = dataset.rows()
-        codes = [self._category_index(self.columns_[i], table[self.columns_[i]["name"]]) for i in conditioning]
-        return ConditionSampler(codes, [self._width(self.columns_[i]) for i in conditioning])
-
-    def condition_frequencies(self) -> list[np.ndarray]:
-        freqs = []
-        for i in self._conditioning():
-            spec = self.columns_[i]
-            f = np.array(spec["frequencies"] + ([spec["missing"]] if spec["missing"] > 0 else []))
-            freqs.append(f / f.sum())
-        return freqs
-
-    def sample_conditions(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """Conditions as the data has them: a conditioning column at random, then one of its values
-        with its real frequency (so the rows follow the real joint distribution)."""
-        freqs = self.condition_frequencies()
-        widths = [len(f) for f in freqs]
-        column = torch.randint(0, len(freqs), (n,), generator=generator)
-        table = torch.zeros(len(freqs), max(widths))
-        for j, f in enumerate(freqs):
-            table[j, :len(f)] = torch.from_numpy(f).float()
-        value = torch.multinomial(table[column], 1, generator=generator).squeeze(1)
-        starts = torch.tensor(np.cumsum([0] + widths[:-1]))
-        conditions = torch.zeros(n, sum(widths))
-        conditions[torch.arange(n), starts[column] + value] = 1.0
-        return conditions
-
-    def condition_for(self, where: dict[str, Any], n: int) -> tuple[torch.Tensor, dict[int, int]]:
-        """(n, c) conditions fixing the first `where` column, and {row block offset: value index}
-        of every `where` column, to check and enforce on the samples."""
-        by_name = {spec["name"]: i for i, spec in enumerate(self.columns_)}
-        conditioning = self._conditioning()
-        layout = self.layout
-        enforce, conditions = {}, torch.zeros(n, layout.condition_dim)
-        for name, value in where.items():
-            i = by_name[name]
-            if i not in conditioning:
-                raise UserError(f"--where {name}=...: {name!r} takes a single value; nothing to choose")
-            j = conditioning.index(i)
-            offset, width = layout.condition_spans[j]
-            index = self.value_index(name, value)
-            enforce[offset] = (width, index)
-            if len(enforce) == 1:
-                start = sum(w for _, w in layout.condition_spans[:j])
-                conditions[:, start + index] = 1.0
-        return conditions, enforce
-
     def value_index(self, name: str, value: Any) -> int:
         """The position of `value` (given as text or a value) among column `name`'s categories."""
         specs = {spec["name"]: spec for spec in self.columns_}
@@ -319,13 +360,15 @@ class TableEncoder:
 
     def state(self) -> dict[str, Any]:
         hashes = base64.b64encode(self.row_hashes_.astype("<u8").tobytes()).decode("ascii")
-        return {"kind": "table", "seed": self.seed, "columns": self.columns_, "row_hashes": hashes}
+        return {"kind": "table", "seed": self.seed, "columns": self.columns_, "row_hashes": hashes,
+                "repeat_share": self.repeat_share_}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableEncoder":
         encoder = cls(seed=int(state["seed"]))
         encoder.columns_ = state["columns"]
         encoder.row_hashes_ = np.frombuffer(base64.b64decode(state["row_hashes"]), dtype="<u8").astype(np.uint64)
+        encoder.repeat_share_ = float(state.get("repeat_share", 0.0))
         return encoder
 
 
@@ -346,6 +389,13 @@ def build_table_encoder(dataset, config) -> TableEncoder:
     """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted."""
     overrides = read_metadata(config.metadata) if config.metadata else {}
     columns = infer_columns(dataset.table, discrete_names(config.discrete), overrides)
+    options = column_options(config.metadata) if config.metadata else {}
+    for spec in columns:
+        if spec["kind"] != "continuous":
+            continue
+        spec.update(options.get(spec["name"], {}))
+        if overrides.get(spec["name"]) == "continuous":  # declared continuous: its precision, not its values
+            spec["values"] = None
     # A maximum-likelihood fit of a named law per column (Gaussian, Gamma) must see each column as
     # it is: mode-specific normalisation would make its "Gaussian" a mixture. One mode = standardised.
     from ganforge.registry import models

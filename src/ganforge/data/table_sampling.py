@@ -29,7 +29,8 @@ def parse_where(items: list[str] | str | None) -> dict[str, str]:
 def sample_table(run, n: int, seed: int, where: dict[str, Any] | None = None,
                  allow_copies: bool = False) -> pd.DataFrame:
     """n rows; with `where`, every row holds those values; without allow_copies, no row equals a
-    training row (such rows are drawn again)."""
+    training row (such rows are drawn again) when the real rows are nearly all distinct (see
+    TableEncoder.copies_are_telling)."""
     encoder = run.encoder
     where = dict(where or {})
     for name, value in where.items():
@@ -39,7 +40,7 @@ def sample_table(run, n: int, seed: int, where: dict[str, Any] | None = None,
     rows, need, round_ = [], n, 0
     while need > 0:
         batch = _draw(run, max(need, 64) if round_ else n, seed + 7919 * round_, where)
-        if not allow_copies:
+        if not allow_copies and encoder.copies_are_telling:
             batch = batch[~encoder.copies(batch)]
         rows.append(batch.iloc[:need])
         need -= len(rows[-1])
@@ -55,7 +56,7 @@ def _draw(run, n: int, seed: int, where: dict[str, Any]) -> pd.DataFrame:
     conditioned blocks are checked: rows G got wrong are drawn again, the last few set exactly."""
     if not where:
         return run.sample(n, seed)
-    conditions, enforce = run.encoder.condition_for(where, n)
+    conditions, enforce, fixed = run.encoder.condition_for(where, n)
     encoded = run.sample_encoded(n, seed, conditions)
     for round_ in range(1, 4):
         wrong = ~_holds(encoded, enforce)
@@ -66,7 +67,7 @@ def _draw(run, n: int, seed: int, where: dict[str, Any]) -> pd.DataFrame:
     for offset, (width, index) in enforce.items():  # exact: the condition's one-hot, as asked
         encoded[:, offset:offset + width] = 0.0
         encoded[:, offset + index] = 1.0
-    return run.decode(encoded)
+    return run.encoder.inverse_transform(encoded, fixed=fixed)
 
 
 def _holds(encoded: torch.Tensor, enforce: dict[int, tuple[int, int]]) -> np.ndarray:

@@ -137,16 +137,47 @@ def infer_columns(table: pd.DataFrame, discrete: list[str] | tuple[str, ...] = (
 
 
 def read_metadata(path: str) -> dict[str, str]:
-    """A metadata file: a YAML/JSON mapping {column: categorical | continuous} (or under `columns:`)."""
-    values = read_yaml(Path(path))
-    values = values.get("columns", values) if isinstance(values.get("columns"), dict) else values
+    """A metadata file: a YAML/JSON mapping {column: categorical | continuous} (or under `columns:`);
+    a column may also map to {kind: ..., point_masses: [...]} (see column_options)."""
     kinds = {}
-    for name, kind in values.items():
+    for name, entry in _metadata_entries(path).items():
+        kind = entry.get("kind")
+        if kind is None:
+            continue
         kind = str(kind).lower().replace("discrete", "categorical").replace("numerical", "continuous")
         if kind not in COLUMN_KINDS:
             raise UserError(f"metadata file {path}: column {name!r} must be categorical or continuous, got {kind!r}")
-        kinds[str(name)] = kind
+        kinds[name] = kind
     return kinds
+
+
+def column_options(path: str) -> dict[str, dict[str, Any]]:
+    """The metadata file's per-column options beyond the kind: `point_masses` (a list of values
+    that each hold a share of the rows; [] for none)."""
+    options = {}
+    for name, entry in _metadata_entries(path).items():
+        if "point_masses" in entry:
+            masses = entry["point_masses"]
+            if not isinstance(masses, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                         for v in masses):
+                raise UserError(f"metadata file {path}: column {name!r}: point_masses must be a list of numbers")
+            options[name] = {"point_masses": [float(v) for v in masses]}
+    return options
+
+
+def _metadata_entries(path: str) -> dict[str, dict[str, Any]]:
+    values = read_yaml(Path(path))
+    values = values.get("columns", values) if isinstance(values.get("columns"), dict) else values
+    entries = {}
+    for name, entry in values.items():
+        if not isinstance(entry, dict):
+            entry = {"kind": entry}
+        unknown = set(entry) - {"kind", "point_masses"}
+        if unknown:
+            raise UserError(f"metadata file {path}: column {name!r} has unknown option {sorted(unknown)[0]!r} "
+                            f"(known: kind, point_masses)")
+        entries[str(name)] = entry
+    return entries
 
 
 def discrete_names(option: str) -> list[str]:

@@ -24,6 +24,8 @@ KIND_TITLES = {
     "discriminator_wins": "the discriminator wins (G gets no useful signal)",
     "divergence": "divergence (numbers blew up to NaN or infinity)",
     "oscillation": "oscillation (the two players cycle instead of settling)",
+    "column_fit": "columns that fit badly",
+    "pair_fit": "column pairs whose relation was lost",
 }
 STOPPED = {
     "steps": "It ran all the steps it was asked for.",

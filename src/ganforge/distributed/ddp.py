@@ -7,6 +7,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ganforge.distributed import comm
 from ganforge.errors import UserError
+from ganforge.training.batches import shard_of
 
 _active = False  # True while train() runs under data_parallel_train
 
@@ -16,12 +17,14 @@ class DataParallelGAN:
 
     Every process holds the whole model and draws the same global batch (the run's data RNG is
     in sync); process r trains on rows [r*b, (r+1)*b) of it, b = batch_size / processes, with its
-    own noise. DDP averages the gradients, so the replicas stay equal. Checkpoints, sampling and
+    own noise. A table is sharded instead: process r holds rows r, r + processes, ... and draws
+    its b rows from them (training/batches.py). DDP averages the gradients, so the replicas stay equal. Checkpoints, sampling and
     evaluation see the plain model (model.modules() has no DDP wrapper).
     """
 
-    def __init__(self, model, rank: int, size: int):
+    def __init__(self, model, rank: int, size: int, local_batches: bool = False):
         self.model, self.rank, self.size = model, rank, size
+        self.local_batches = local_batches  # the batch source already draws this process's rows
         B = model.config.batch_size
         if B % size or (B // size) % model.config.pack:
             raise UserError(f"--batch-size {B} must split evenly over {size} processes"
@@ -41,7 +44,8 @@ class DataParallelGAN:
         plain = inner.G, inner.D, inner.config
         inner.G, inner.D, inner.config = self.ddp_G, self.ddp_D, self.shard_config
         try:
-            inner.train_step(lambda: real_batch()[r * b:(r + 1) * b].clone(), own, progress)
+            local = real_batch if self.local_batches else (lambda: shard_of(real_batch(), r * b, (r + 1) * b))
+            inner.train_step(local, own, progress)
         finally:
             inner.G, inner.D, inner.config = plain
 
@@ -80,7 +84,9 @@ def data_parallel(run):
     torch.set_rng_state(state["torch"])
     run.data_rng.set_state(state["data"])
     run.noise_rng.set_state(state["noise"])
-    return DataParallelGAN(model, rank, size)
+    sharded = run.dataset is not None and run.dataset.kind == "table"
+    run.shard = (rank, size) if sharded else None  # a table: each process encodes its own rows
+    return DataParallelGAN(model, rank, size, local_batches=sharded)
 
 
 def data_parallel_train(config, dataset, out, resume, overwrite, progress, **overrides):

@@ -21,6 +21,7 @@ from ganforge.metrics.figures import Figure, register_figures
 PAIR_BINS = 10
 FAST_ROWS = 2000  # rows of each side scored at a log interval
 QUALITY_ROWS = 20_000  # rows of each side given to the SDMetrics report (its time grows with rows)
+WORST_PAIRS = 5  # column pairs listed in evaluation.json, lowest trend score first
 
 
 # --- column descriptions --------------------------------------------------------------------------
@@ -91,24 +92,47 @@ def column_shape_scores(real: pd.DataFrame, synthetic: pd.DataFrame, columns: li
     return scores
 
 
-def pair_trend_score(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict]) -> float:
-    """Mean over column pairs of the correlation or contingency similarity."""
+def pair_trend_scores(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict]) -> list[dict[str, Any]]:
+    """Each column pair's trend score with its figures: Pearson r of both sides ("correlation"), or
+    the total variation distance of the joint frequencies ("contingency")."""
     codes = {spec["name"]: _codes(real[spec["name"]], synthetic[spec["name"]], spec) for spec in columns}
     numbers = {}
     for spec in columns:
         if spec["kind"] == "continuous" and real[spec["name"]].notna().all() and synthetic[spec["name"]].notna().all():
             numbers[spec["name"]] = (_numbers(real[spec["name"]], spec), _numbers(synthetic[spec["name"]], spec))
-    scores = []
+    pairs = []
     names = [spec["name"] for spec in columns]
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             if a in numbers and b in numbers:
                 (real_a, syn_a), (real_b, syn_b) = numbers[a], numbers[b]
-                scores.append(1.0 - abs(_pearson(real_a, real_b) - _pearson(syn_a, syn_b)) / 2)
+                r_real, r_syn = _pearson(real_a, real_b), _pearson(syn_a, syn_b)
+                pairs.append({"columns": [a, b], "score": 1.0 - abs(r_real - r_syn) / 2, "metric": "correlation",
+                              "real": r_real, "synthetic": r_syn})
                 continue
             (ra, sa, ka), (rb, sb, kb) = codes[a], codes[b]
-            scores.append(1.0 - tvd(ra * kb + rb, sa * kb + sb, ka * kb))
+            distance = tvd(ra * kb + rb, sa * kb + sb, ka * kb)
+            pairs.append({"columns": [a, b], "score": 1.0 - distance, "metric": "contingency", "tvd": distance})
+    return pairs
+
+
+def pair_trend_score(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict]) -> float:
+    """Mean over column pairs of the correlation or contingency similarity."""
+    scores = [pair["score"] for pair in pair_trend_scores(real, synthetic, columns)]
     return float(np.mean(scores)) if scores else 1.0
+
+
+def worst_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict], k: int = 5) -> list[dict[str, Any]]:
+    """The k column pairs with the lowest trend scores, lowest first, each with its figure in words."""
+    pairs = sorted(pair_trend_scores(real, synthetic, columns), key=lambda pair: pair["score"])[:k]
+    return [{**pair, "figure": describe_pair(pair)} for pair in pairs]
+
+
+def describe_pair(pair: dict[str, Any]) -> str:
+    """A pair's figure in words: "r 0.62 real, 0.01 synthetic" or "joint frequencies differ by TVD 0.31"."""
+    if pair["metric"] == "correlation":
+        return f"correlation {pair['real']:.2f} real, {pair['synthetic']:.2f} synthetic"
+    return f"joint frequencies differ by TVD {pair['tvd']:.2f}"
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -168,17 +192,23 @@ def _for_sdmetrics(frame: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
 
 def evaluate_table(dataset, samples: pd.DataFrame, seed: int, run_dir: Path | None = None,
                    full: bool = False) -> dict[str, Any]:
-    """Fast: column shapes and pair trends on FAST_ROWS rows. Full: SDMetrics' Quality Report; with a
-    holdout (dataset.meta["holdout"], `ganforge evaluate --real`): ML efficacy and DCR; plots per column."""
+    """Fast: column shapes and pair trends on FAST_ROWS rows. Full: SDMetrics' Quality Report, detection, each
+    column's shape score and the worst pairs; with a holdout (dataset.meta["holdout"], `ganforge evaluate --real`): ML efficacy and DCR; plots per column."""
     columns = table_columns(dataset)
     real = dataset.table
     if not full:
         rng = np.random.default_rng(seed)
         pick = lambda frame: frame.iloc[rng.permutation(len(frame))[:FAST_ROWS]]  # noqa: E731
         return fast_quality(pick(real), pick(samples), columns)
+    from ganforge.metrics.table_detection import detection_figures
     from ganforge.metrics.table_utility import ml_efficacy, privacy
 
     figures = sdmetrics_quality(real, samples, columns, seed)
+    figures.update(detection_figures(real, samples, columns, seed))
+    capped_real, capped_syn = _capped(real, seed), _capped(samples, seed)
+    shapes = column_shape_scores(capped_real, capped_syn, columns)
+    figures["column_shape_scores"] = {name: round(score, 4) for name, score in shapes.items()}
+    figures["worst_column_pairs"] = worst_pairs(capped_real, capped_syn, columns, WORST_PAIRS)
     holdout = dataset.meta.get("holdout")
     target = dataset.meta.get("target") or default_target(columns)
     if holdout is not None and target is not None:
@@ -189,6 +219,10 @@ def evaluate_table(dataset, samples: pd.DataFrame, seed: int, run_dir: Path | No
 
         plot_columns(real, samples, columns, Path(run_dir) / "plots" / "table_columns.png")
     return figures
+
+
+def _capped(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    return frame.sample(QUALITY_ROWS, random_state=seed) if len(frame) > QUALITY_ROWS else frame
 
 
 def default_target(columns: list[dict]) -> str | None:
@@ -204,6 +238,9 @@ EVALUATORS["table"] = evaluate_table
 register_figures({
     "quality_score": Figure("higher", "SDMetrics Quality Report score (mean of column shapes and pair trends)"),
     "quality": Figure("higher", "ganforge's fast estimate of the same, on a subsample (every log)"),
+    "detection_auc": Figure("lower", "ROC AUC of a gradient-boosted classifier telling real training rows from "
+                                     "synthetic ones on held-out rows (0.5: indistinguishable)"),
+    "detection_score": Figure("higher", "1 - (2 max(detection_auc, 0.5) - 1): 1 when the detector is at chance"),
     "ml_f1_synthetic": Figure("higher", "F1 of the minority class, classifiers trained on synthetic rows, "
                                         "tested on real held-out rows (SDGym's binary protocol)"),
     "ml_f1_real": Figure("higher", "the same classifiers trained on the real training rows"),

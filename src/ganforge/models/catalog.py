@@ -6,6 +6,7 @@ import ganforge.models.gan  # noqa: F401
 import ganforge.models.gaussian  # noqa: F401
 import ganforge.models.gmm  # noqa: F401
 import ganforge.models.gmmn  # noqa: F401
+import ganforge.models.independent  # noqa: F401
 import ganforge.models.vae  # noqa: F401
 
 from ganforge.registry import models

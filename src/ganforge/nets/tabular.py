@@ -115,7 +115,7 @@ def _gumbel_from(z: Tensor, shape: torch.Size) -> Tensor:
 
 
 def build_table_networks(config, layout) -> tuple[nn.Module, nn.Module]:
-    """(G, D) for an encoded table's layout (data/table_encoder.TableLayout)."""
+    """(G, D) for an encoded table's layout (data/table_layout.TableLayout)."""
     G = TableGenerator(config.noise_dim, layout.spans, config.generator_hidden, layout.condition_dim,
                        layout.condition_spans)
     D = TableDiscriminator(layout.dim, config.discriminator_hidden, config.pack, layout.condition_dim,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset
@@ -141,6 +142,7 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
                                            monitor.measure, callbacks, stop, clock, rollback.recover)
     run.step, run.wall_seconds = step, clock()
     diagnostician.finish(run.records)
+    diagnostician.findings.extend(_table_fit(run, monitor, step))
 
     last = run.records[-1] if run.records and run.records[-1]["step"] == step else None
     final = dict(last) if last else monitor.measure(step)
@@ -165,6 +167,18 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
 
         build_report(out)
     return run
+
+
+def _table_fit(run: TrainedRun, monitor: Monitor, step: int) -> list[dict[str, Any]]:
+    """A table's badly fitting columns and lost pairs, from the final evaluation sample."""
+    from ganforge.diagnostics.column_fit import column_fit_findings
+
+    columns, table = getattr(run.encoder, "columns_", None), run.dataset.table
+    samples = monitor.generated()[1] if columns is not None and table is not None else None
+    if not isinstance(samples, pd.DataFrame):
+        return []
+    pairs = not getattr(run.model, "independent_columns", False)  # by design it keeps no pair
+    return column_fit_findings(table, samples, columns, step, run.config.seed, run.config.steps, pairs=pairs)
 
 
 def _theory(run: TrainedRun, monitor: Monitor, out: Path) -> dict[str, Any] | None:

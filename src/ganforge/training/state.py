@@ -36,6 +36,7 @@ class TrainedRun:
     encoder_fit_seconds: float = 0.0
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    shard: tuple[int, int] | None = None  # (rank, processes) when this process trains on a table's shard
 
     def sample(self, n: int, seed: int, conditions: torch.Tensor | None = None) -> Any:
         """n samples in the user's form (points array, DataFrame, images), reproducible for a seed.
