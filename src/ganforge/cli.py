@@ -99,7 +99,7 @@ app.command("train")(_train_command)
 @app.command("sample")
 def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one written by GAN.save)"),
            n: int = typer.Option(..., "-n", help="number of samples"),
-           output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .npy or .png"),
+           output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .parquet, .npy or .png"),
            seed: int = typer.Option(0, "--seed", help="sampling seed"),
            label: Optional[int] = typer.Option(None, "--label", help="class to draw (a model trained with --conditional)"),
            overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing output file"),
@@ -107,10 +107,9 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
                None, "--where", help="tables: COLUMN=VALUE of a discrete column; every row holds it (repeatable)"),
            allow_copies: bool = typer.Option(
                False, "--allow-copies", help="tables: keep generated rows equal to a training row")) -> None:
-    """Draw samples from a trained model into a .csv, .npy or .png file."""
+    """Draw samples from a trained model into a .csv, .parquet, .npy or .png file (tables: in chunks)."""
     from ganforge.api import load
     from ganforge.data.table_sampling import parse_where
-    from ganforge.io import write_samples
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
@@ -118,8 +117,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
-    write_samples(load(run_dir).sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables),
-                  output)
+    load(run_dir).sample_to_file(output, n, seed=seed, label=label, overwrite=overwrite, progress=True, **tables)
     print(f"wrote {n} samples to {output}")
 
 

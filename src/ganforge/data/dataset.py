@@ -95,7 +95,7 @@ class BuiltinData:
 
 
 def load_dataset(source: str) -> Dataset:
-    """A built-in name (see `ganforge datasets`), or a path: a .npy / .csv file, images, a table."""
+    """A built-in name (see `ganforge datasets`), or a path: a .npy / .csv / .parquet file, images, a table."""
     import ganforge.data.catalog  # noqa: F401  (registers every built-in dataset)
 
     if source == IN_MEMORY:
@@ -110,8 +110,10 @@ def load_dataset(source: str) -> Dataset:
 
     if is_image_source(path):  # a folder, IDX files or a .npz
         return load_images(path)
-    from ganforge.data.tabular import load_table, looks_like_table
+    from ganforge.data.tabular import load_parquet, load_table, looks_like_table
 
+    if path.suffix.lower() == ".parquet":  # a table with its types stored
+        return load_parquet(path)
     if looks_like_table(path):  # a .csv whose first row is a header of names
         return load_table(path)
     if path.suffix.lower() in POINT_SUFFIXES or path.exists():

@@ -93,7 +93,7 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         run.records = _read_records(out, up_to=run.step)
         _atomic_write(out / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in run.records))
     else:
-        run = new_run(config, dataset)  # validates data and options before the old run is touched
+        run = new_run(config, dataset, progress)  # validates data and options before the old run is touched
         if out is not None:
             clear_run_dir(out)
     from ganforge.distributed.ddp import data_parallel
@@ -149,6 +149,7 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     run.summary = {
         "steps": step, "wall_seconds": run.wall_seconds,
         "steps_per_second": (step - start_step) / max(run.wall_seconds - wall_offset, 1e-9),
+        "encoder_fit_seconds": run.encoder_fit_seconds,
         "stopped_because": stopped_because, "diagnostics": diagnostician.findings,
         "data": config.data, "model": config.model, "loss": config.loss, "seed": config.seed,
         "device": str(model.device),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import torch
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.data.encoders import encoder_from_state, fit_encoder
+from ganforge.data.table_memory import check_table_fits
 from ganforge.defaults import defaults_for, steps_for_epochs
 from ganforge.errors import UserError
 from ganforge.registry import models
@@ -31,6 +33,7 @@ class TrainedRun:
     dataset: Dataset | None = None
     step: int = 0
     wall_seconds: float = 0.0
+    encoder_fit_seconds: float = 0.0
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     shard: tuple[int, int] | None = None  # (rank, processes) when this process trains on a table's shard
@@ -68,7 +71,8 @@ class TrainedRun:
         tensors["rng.torch"] = torch.get_rng_state()
         tensors["rng.data"] = self.data_rng.get_state()
         tensors["rng.noise"] = self.noise_rng.get_state()
-        state = {"step": self.step, "wall_seconds": self.wall_seconds, "config": self.config.to_dict(),
+        state = {"step": self.step, "wall_seconds": self.wall_seconds, "encoder_fit_seconds": self.encoder_fit_seconds,
+                 "config": self.config.to_dict(),
                  "encoder": self.encoder.state(), "optimizer_groups": ckpt.optimizer_groups(self.model)}
         return ckpt.save_checkpoint(run_dir, tensors, state)
 
@@ -93,20 +97,41 @@ def build_model(config: TrainConfig, encoder: Any, device: torch.device) -> Any:
     return model
 
 
-def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
-    """Data, encoder and a freshly initialised model, all seeded from config.seed."""
+def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool = False) -> TrainedRun:
+    """Data, encoder and a freshly initialised model, all seeded from config.seed; with
+    `progress`, a table's encoder fit is announced on stderr and its seconds printed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
     config = config.with_defaults(defaults_for(dataset.kind, config.model))
     config = _epochs_as_steps(config, dataset)
+    if dataset.kind == "table":  # refused before the encoder's own copies, and before an earlier run is touched
+        check_table_fits(*dataset.table.shape, config.batch_size)
     device = resolve_device(config)
     model_class = models.get(config.model)
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
         config = config.replace(steps=1, log_every=1, checkpoint_every=1)
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
-    encoder = fit_encoder(dataset, config)
+    encoder, fit_seconds = _fit_encoder(dataset, config, progress)
     model = build_model(config, encoder, device)
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
-                      noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
+                      noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset,
+                      encoder_fit_seconds=fit_seconds)
+
+
+def _fit_encoder(dataset: Dataset, config: TrainConfig, progress: bool) -> tuple[Any, float]:
+    """(fitted encoder, seconds it took); a table's fit says so first, as it can take a while."""
+    started = time.perf_counter()
+    if not (progress and dataset.kind == "table"):
+        return fit_encoder(dataset, config), time.perf_counter() - started
+    from rich.console import Console
+
+    rows, columns = dataset.table.shape
+    line = f"fitting the table encoder ({columns:,} columns, {rows:,} rows)..."
+    console = Console(stderr=True)
+    with console.status(line):  # a transient spinner: a refused column leaves only its error line
+        encoder = fit_encoder(dataset, config)
+    seconds = time.perf_counter() - started
+    console.print(f"{line} {seconds:.1f} s", highlight=False)
+    return encoder, seconds
 
 
 def _epochs_as_steps(config: TrainConfig, dataset: Dataset) -> TrainConfig:
@@ -146,6 +171,7 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
         run.step, run.wall_seconds = int(state["step"]), float(state["wall_seconds"])
+        run.encoder_fit_seconds = float(state.get("encoder_fit_seconds", 0.0))  # older checkpoints lack it
         torch.set_rng_state(tensors["rng.torch"])
         run.data_rng.set_state(tensors["rng.data"])
         run.noise_rng.set_state(tensors["rng.noise"])
