@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import importlib
+import warnings
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -16,8 +18,8 @@ from rich.table import Table
 import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
 import ganforge.losses  # noqa: F401  (registers the losses)
 import ganforge.models.catalog  # noqa: F401  (registers every model)
-from ganforge.config import CHOICES, HELP, TrainConfig, read_yaml
-from ganforge.errors import UserError
+from ganforge.config import CHOICES, HELP, TrainConfig, check_seed, read_yaml
+from ganforge.errors import DataWarning, UserError
 from ganforge.registry import datasets, losses, models
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -114,6 +116,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
+    check_seed(seed)
     if output.exists() and not overwrite:
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
@@ -139,6 +142,7 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
+    check_seed(seed)
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
                            **tables)
@@ -169,6 +173,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
     from ganforge.comparison import DEFAULT_MODELS, compare_runs, markdown, write_comparison
     from ganforge.comparison import compare as run_comparison
 
+    check_seed(seed)
     if runs:
         given = [flag for flag, value in (("--data", data), ("--models", models_), ("--steps", steps),
                                           ("--config", config)) if value is not None]
@@ -221,8 +226,23 @@ def _print_table(title: str, figures: dict[str, Any]) -> None:
     out_console.print(table)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None, _default=warnings.showwarning) -> None:
+    """ganforge's own warnings as one `warning: ...` line (rank 0 alone under torchrun); others as Python shows them."""
+    if not issubclass(category, DataWarning):
+        _default(message, category, filename, lineno, file, line)
+    elif os.environ.get("RANK", "0") == "0":
+        print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every user mistake into one line on stderr, exit 2."""
+    with warnings.catch_warnings():  # restored on return: main() may run inside a test
+        warnings.simplefilter("always", DataWarning)
+        warnings.showwarning = _show_warning
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     command = typer.main.get_command(app)
     # typer runs on click, or on its own vendored copy of it in newer releases: use whichever it has.
     errors = importlib.import_module(typer.BadParameter.__module__)

@@ -11,6 +11,7 @@ import torch
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.data.encoders import encoder_from_state, fit_encoder
+from ganforge.data.small import warn_if_small
 from ganforge.defaults import defaults_for
 from ganforge.errors import UserError
 from ganforge.registry import models
@@ -95,6 +96,7 @@ def build_model(config: TrainConfig, encoder: Any, device: torch.device) -> Any:
 def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
     """Data, encoder and a freshly initialised model, all seeded from config.seed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
+    warn_if_small(dataset)  # too little data trains, but the user is told what it can teach
     config = config.with_defaults(defaults_for(dataset.kind, config.model))
     device = resolve_device(config)
     model_class = models.get(config.model)
