@@ -86,7 +86,7 @@ def train_one(task: dict) -> dict:
     import torch
 
     from ganforge.config import TrainConfig
-    from ganforge.training.run import train
+    from ganforge.launch import train
 
     torch.set_num_threads(1)
     dataset, name = None, task["data"]

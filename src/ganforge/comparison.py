@@ -15,7 +15,8 @@ from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.errors import UserError
 from ganforge.models.catalog import suggested_options
 from ganforge.registry import metrics as metric_figures, models
-from ganforge.training.run import check_run_dir, read_summary, train
+from ganforge.launch import train
+from ganforge.training.run import check_run_dir, read_summary
 
 DEFAULT_MODELS = ("gan", "vae", "gmmn", "gmm", "gaussian")
 # Each model's own figures from its last log: likelihoods (the VAE's ELBO bounds its own), errors.

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ganforge.config import read_yaml
-from ganforge.data.dataset import Dataset
+from ganforge.data.base import Dataset
 from ganforge.errors import UserError
 
 # A numeric column with at most this many distinct values is a category (e.g. Outcome 0/1);

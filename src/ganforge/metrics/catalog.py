@@ -1,4 +1,4 @@
-"""Imports every module that registers an evaluator (metrics.evaluate.EVALUATORS) or quality figures
+"""Imports every module that registers an evaluator (metrics/evaluators.py) or quality figures
 (the `metrics` registry, in ganforge compare's column order)."""
 
 import ganforge.metrics.figures  # noqa: F401

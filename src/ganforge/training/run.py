@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -73,16 +73,13 @@ def clear_run_dir(out: Path) -> None:
 
 def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path | None = None,
           resume: bool = False, overwrite: bool = False, progress: bool = True,
-          **resume_overrides: Any) -> TrainedRun:
-    """Trains per `config`; with `out`, writes the run directory. With resume, config comes from
-    the checkpoint in `out` (resume_overrides may change steps or device)."""
-    from ganforge.distributed.launch import distributed_train
-
+          prepare_model: Callable[[TrainedRun], Any] | None = None, **resume_overrides: Any) -> TrainedRun:
+    """Trains one model per `config` in this process; with `out`, writes the run directory. With
+    resume, config comes from the checkpoint in `out` (resume_overrides may change steps or device).
+    `prepare_model(run)` may wrap the model before the loop (data-parallel training does).
+    ganforge.launch.train is the entry point that also runs grids and torchrun groups."""
     if out is not None:
         out = Path(out)
-    routed = distributed_train(config, dataset, out, resume, overwrite, progress, resume_overrides)
-    if routed is not None:  # --grid (co-evolution) or torchrun (data-parallel)
-        return routed
     if out is not None:
         check_run_dir(out, resume, overwrite)
     if resume:
@@ -95,9 +92,8 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         run = new_run(config, dataset)  # validates data and options before the old run is touched
         if out is not None:
             clear_run_dir(out)
-    from ganforge.distributed.ddp import data_parallel
-
-    run.model = data_parallel(run)  # DistributedDataParallel inside torchrun's group; else unchanged
+    if prepare_model is not None:
+        run.model = prepare_model(run)  # e.g. DistributedDataParallel inside torchrun's group
     config, model = run.config, run.model
     if out is not None:
         config.to_yaml(out / "config.yaml")
