@@ -15,9 +15,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
-import ganforge.losses  # noqa: F401  (registers the losses)
-import ganforge.models.catalog  # noqa: F401  (registers every model)
 from ganforge.config import CHOICES, HELP, TrainConfig, check_seed, read_yaml
 from ganforge.errors import DataWarning, UserError
 from ganforge.registry import datasets, losses, models
@@ -28,6 +25,9 @@ out_console = Console()
 
 # Options that --resume accepts: everything else comes from the run's own configuration.
 RESUME_OVERRIDES = ("steps", "device", "generations")
+# Commands that load the library (torch and every registry); the others (--help, datasets) start
+# without it, so they answer at once.
+LIBRARY_COMMANDS = ("train", "sample", "evaluate", "explain", "compare")
 
 
 def _train_options() -> list[inspect.Parameter]:
@@ -53,7 +53,7 @@ def _train_options() -> list[inspect.Parameter]:
 
 def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quiet: bool, **given: Any) -> None:
     """Train a model and write a run directory: config, metrics, checkpoint, plots and report."""
-    from ganforge.training.run import train as run_training
+    from ganforge.launch import train as run_training
 
     given = {k: v for k, v in given.items() if v is not None}
     if resume:
@@ -92,8 +92,15 @@ def _train_command(out: Path = typer.Option(..., "--out", "-o", help="run direct
 
 
 _signature = inspect.signature(_train_command)
-_train_command.__signature__ = _signature.replace(
-    parameters=[p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD] + _train_options())
+
+
+def _install_train_options() -> None:
+    """train's --options from TrainConfig, with the choices the registries hold now."""
+    _train_command.__signature__ = _signature.replace(
+        parameters=[p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD] + _train_options())
+
+
+_install_train_options()
 _train_command.__doc__ = train.__doc__
 app.command("train")(_train_command)
 
@@ -162,7 +169,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
             data: Optional[str] = typer.Option(None, "--data", help="dataset to train every model on"),
             models_: Optional[str] = typer.Option(
                 None, "--models", help="comma-separated models (default: gan,vae,gmmn,gmm,gaussian; "
-                                       f"known: {', '.join(models.names())})"),
+                                       "`ganforge train --help` lists them under --model)"),
             out: Optional[Path] = typer.Option(None, "--out", "-o", help="directory for the runs and the comparison"),
             steps: Optional[int] = typer.Option(None, "--steps", help="training steps of each model"),
             seed: int = typer.Option(0, "--seed", help="random seed shared by every model"),
@@ -203,7 +210,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
 @app.command("datasets")
 def list_datasets() -> None:
     """List the built-in datasets."""
-    import ganforge.data.catalog  # noqa: F401  (the built-ins of every data module, e.g. digits)
+    import ganforge.data.builtins  # noqa: F401  (the toys and digits; no torch)
 
     table = Table("name", "dim", "description")
     for name, dist in datasets.items():
@@ -242,7 +249,17 @@ def main(argv: list[str] | None = None) -> None:
         _main(argv)
 
 
+def _command_name(argv: list[str] | None) -> str | None:
+    """The subcommand asked for (None for `ganforge` or `ganforge --help`)."""
+    args = sys.argv[1:] if argv is None else argv
+    return next((a for a in args if not a.startswith("-")), None)
+
+
 def _main(argv: list[str] | None) -> None:
+    if _command_name(argv) in LIBRARY_COMMANDS:
+        import ganforge.catalog  # noqa: F401  (every registry: the options list their choices)
+
+        _install_train_options()
     command = typer.main.get_command(app)
     # typer runs on click, or on its own vendored copy of it in newer releases: use whichever it has.
     errors = importlib.import_module(typer.BadParameter.__module__)

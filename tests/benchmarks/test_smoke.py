@@ -1,4 +1,4 @@
-"""Every benchmark script runs in its --smoke mode and prints the JSON figures it promises."""
+"""Every benchmark script (tabular.py's smoke belongs to its owner) runs in its --smoke mode and prints the JSON figures it promises."""
 
 import json
 import os
@@ -81,3 +81,14 @@ def test_coevolution_smoke_has_quality_mnist_and_scaling():
     scaling = result["scaling"]
     assert scaling["generations_per_second"]["1"] > 0 and scaling["generations_per_second"]["2"] > 0
     assert finite(scaling["speedup"]) and scaling["target_met"] == (scaling["speedup"] >= 1.7)
+
+
+def test_startup_smoke_times_the_commands_against_bare_python():
+    result = smoke("startup.py")
+    assert result["benchmark"] == "startup" and result["rounds"] == 2
+    commands = result["commands"]
+    assert set(commands) == {"python -c pass", "ganforge --help", "ganforge datasets"}
+    for name, figures in commands.items():
+        assert len(figures["rounds"]) == 2 and all(t > 0 for t in figures["rounds"]), name
+        assert figures["over_bare_python"] == figures["median_seconds"] - commands["python -c pass"]["median_seconds"]
+    assert set(result["target_met"]) == {"ganforge --help", "ganforge datasets"} and result["target_seconds"] == 0.5
