@@ -11,7 +11,7 @@ import pytest
 import ganforge
 
 SRC = Path(ganforge.__file__).resolve().parents[1]
-HEAVY = ("torch", "sdmetrics", "matplotlib", "pandas", "scipy")
+HEAVY = ("torch", "sdmetrics", "matplotlib", "pandas", "scipy")  # numpy (0.1 s) may load
 
 PROBE = """
 import json, sys
@@ -48,3 +48,14 @@ def test_train_help_still_lists_the_registered_choices():
     code, loaded, out = modules_after("train", "--help")
     assert code == 0 and "torch" in loaded  # the options' choices come from the registries
     assert "non-saturating" in out and "vae" in out and "gmmn" in out
+
+
+def test_explain_reads_a_run_without_torch(capsys, tmp_path):
+    from cli_kit import cli
+
+    out = tmp_path / "run"
+    code, _, err = cli(capsys, "train", "--data", "ring8", "--out", out, "--steps", "20", "--log-every", "10",
+                       "--eval-samples", "200", "--batch-size", "32", "-q")
+    assert code == 0, err
+    code, loaded, text = modules_after("explain", str(out))
+    assert code == 0 and loaded == [] and "What to try next" in text

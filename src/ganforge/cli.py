@@ -25,9 +25,9 @@ out_console = Console()
 
 # Options that --resume accepts: everything else comes from the run's own configuration.
 RESUME_OVERRIDES = ("steps", "device", "generations")
-# Commands that load the library (torch and every registry); the others (--help, datasets) start
+# Commands that load the library (torch and every registry); the others (--help, datasets, explain) start
 # without it, so they answer at once.
-LIBRARY_COMMANDS = ("train", "sample", "evaluate", "explain", "compare")
+LIBRARY_COMMANDS = ("train", "sample", "evaluate", "compare")
 
 
 def _train_options() -> list[inspect.Parameter]:
@@ -159,9 +159,10 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
 @app.command("explain")
 def explain_run(run_dir: Path = typer.Argument(..., help="a run directory")) -> None:
     """Say in plain words what happened in a run: the diagnosis and the theory figures."""
-    from ganforge.api import explain
+    from ganforge.diagnostics.explain import explain
+    from ganforge.training.summary import read_summary
 
-    print(explain(run_dir))
+    print(explain(read_summary(run_dir)))
 
 
 @app.command("compare")

@@ -23,26 +23,13 @@ from ganforge.training.loop import StopFlag, train_loop
 from ganforge.training.monitor import Monitor, has_probability_discriminator
 from ganforge.training.rollback import Rollback
 from ganforge.training.state import TrainedRun, load_run, new_run
+from ganforge.training.summary import read_summary  # noqa: F401  (re-exported for callers)
 
 CLOSED_FORM_SAMPLES = 20_000  # sample size for fitting closed-form models to an endless toy sampler
 
 # What a run writes; --overwrite removes exactly these, never other files of the user's.
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plots", "report.html",
              "snapshots.npz", "story.npz", "tensorboard", "evaluation.json", "image_features.safetensors")
-
-
-def read_summary(directory: str | Path) -> dict[str, Any]:
-    """A finished run's summary.json, or a UserError saying why it cannot be read."""
-    path = Path(directory) / "summary.json"
-    if not path.is_file():
-        raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
-    try:
-        summary = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{path} is not valid JSON") from None
-    if not isinstance(summary, dict):
-        raise UserError(f"{path} does not hold a run summary")
-    return summary
 
 
 def holds_run(directory: Path) -> bool:
