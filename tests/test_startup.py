@@ -50,12 +50,30 @@ def test_train_help_still_lists_the_registered_choices():
     assert "non-saturating" in out and "vae" in out and "gmmn" in out
 
 
-def test_explain_reads_a_run_without_torch(capsys, tmp_path):
-    from cli_kit import cli
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory) -> list[Path]:
+    """Two tiny finished ring8 runs (trained in this process, which has torch anyway)."""
+    from ganforge.cli import main
 
-    out = tmp_path / "run"
-    code, _, err = cli(capsys, "train", "--data", "ring8", "--out", out, "--steps", "20", "--log-every", "10",
-                       "--eval-samples", "200", "--batch-size", "32", "-q")
-    assert code == 0, err
-    code, loaded, text = modules_after("explain", str(out))
+    runs = []
+    for seed in (0, 1):
+        out = tmp_path_factory.mktemp("runs") / f"ring8-{seed}"
+        with pytest.raises(SystemExit) as exit_:
+            main(["train", "--data", "ring8", "--out", str(out), "--seed", str(seed), "--steps", "20",
+                  "--log-every", "10", "--eval-samples", "200", "--batch-size", "32", "-q"])
+        assert exit_.value.code == 0
+        runs.append(out)
+    return runs
+
+
+def test_explain_reads_a_run_without_torch(two_runs):
+    code, loaded, text = modules_after("explain", str(two_runs[0]))
     assert code == 0 and loaded == [] and "What to try next" in text
+
+
+def test_compare_of_finished_runs_needs_no_torch(two_runs, tmp_path):
+    code, loaded, text = modules_after("compare", *map(str, two_runs), "--out", str(tmp_path / "cmp"))
+    assert code == 0 and "modes_covered" in text and "ring8-1" in text
+    assert (tmp_path / "cmp" / "report.html").is_file()
+    # the table figures' module reads pandas; torch, sdmetrics and matplotlib stay out
+    assert set(loaded) <= {"pandas"}, loaded

@@ -25,9 +25,9 @@ out_console = Console()
 
 # Options that --resume accepts: everything else comes from the run's own configuration.
 RESUME_OVERRIDES = ("steps", "device", "generations")
-# Commands that load the library (torch and every registry); the others (--help, datasets, explain) start
-# without it, so they answer at once.
-LIBRARY_COMMANDS = ("train", "sample", "evaluate", "compare")
+# Commands that load the library (torch and every registry), and `compare --data` that trains; the
+# others (--help, datasets, explain, compare DIR...) start without it, so they answer at once.
+LIBRARY_COMMANDS = ("train", "sample", "evaluate")
 
 
 def _train_options() -> list[inspect.Parameter]:
@@ -250,14 +250,15 @@ def main(argv: list[str] | None = None) -> None:
         _main(argv)
 
 
-def _command_name(argv: list[str] | None) -> str | None:
-    """The subcommand asked for (None for `ganforge` or `ganforge --help`)."""
+def _loads_library(argv: list[str] | None) -> bool:
+    """Whether the command asked for trains or loads a model (not `ganforge`, `--help`, datasets...)."""
     args = sys.argv[1:] if argv is None else argv
-    return next((a for a in args if not a.startswith("-")), None)
+    name = next((a for a in args if not a.startswith("-")), None)
+    return name in LIBRARY_COMMANDS or (name == "compare" and any(a.startswith("--data") for a in args))
 
 
 def _main(argv: list[str] | None) -> None:
-    if _command_name(argv) in LIBRARY_COMMANDS:
+    if _loads_library(argv):
         import ganforge.catalog  # noqa: F401  (every registry: the options list their choices)
 
         _install_train_options()

@@ -13,7 +13,7 @@ from ganforge.data.image_encoder import conform
 from ganforge.metrics.diversity import diversity_metrics
 from ganforge.metrics.evaluators import EVALUATORS
 from ganforge.metrics.frechet import fid, frechet_distance, gaussian  # noqa: F401  (frechet_distance: re-exported)
-from ganforge.metrics.figures import Figure, register_figures
+import ganforge.metrics.image_figures  # noqa: F401  (registers the image figures)
 from ganforge.metrics.image_features import FeatureExtractor, get_extractor, split
 
 REFERENCE_LOG, REFERENCE_FULL = 2000, 10000  # real training images in the reference set (per log / evaluate)
@@ -205,13 +205,3 @@ def _evaluate(dataset, samples: Any, seed: int, run_dir: Path | None, full: bool
 
 
 EVALUATORS["images"] = evaluate_images
-
-
-# The image figures as columns of `ganforge compare`.
-register_figures({
-    "fid": Figure("lower", "Frechet distance in the run's image features (classifier or autoencoder)"),
-    "fid_floor": Figure("lower", "the same for held-out real images"),
-    "kid": Figure("lower", "kernel inception distance (unbiased MMD^2, cubic kernel) in the same features"),
-    "class_tvd": Figure("lower", "total variation distance, generated vs real class histogram"),
-    "classes_present": Figure("higher", "classes getting at least a tenth of their real share"),
-})
