@@ -65,9 +65,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     resume, config comes from the checkpoint in `out` (resume_overrides may change steps or device).
     `prepare_model(run)` may wrap the model before the loop (data-parallel training does).
     ganforge.launch.train is the entry point that also runs grids and torchrun groups."""
+    if config is not None and config.grid:  # a programming slip, not a user's: say where grids train
+        raise ValueError("training.run.train trains one model; a --grid run goes through ganforge.launch.train")
     if out is not None:
         out = Path(out)
-    if out is not None:
         check_run_dir(out, resume, overwrite)
     if resume:
         run = load_run(out, **resume_overrides)
