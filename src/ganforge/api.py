@@ -8,13 +8,15 @@ from typing import Any
 import numpy as np
 import torch
 
+import ganforge.catalog  # noqa: F401  (fills every registry)
 from ganforge.comparison import DEFAULT_MODELS
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import IN_MEMORY, Dataset
 from ganforge.data.points import check_points
 from ganforge.errors import UserError
 from ganforge.registry import datasets
-from ganforge.training.run import read_summary, train
+from ganforge.launch import train
+from ganforge.training.run import read_summary
 from ganforge.training.state import TrainedRun, load_run
 
 

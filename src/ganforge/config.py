@@ -116,7 +116,7 @@ class TrainConfig:
                 raise UserError(f"{_flag(f.name)} must be a finite number, got {value}")
         positive = ["steps", "batch_size", "noise_dim", "lr_generator", "lr_discriminator",
                     "discriminator_steps", "generator_steps", "pack", "log_every",
-                    "checkpoint_every", "eval_samples", "equilibrium_window", "gmm_max_components"]
+                    "checkpoint_every", "eval_samples", "equilibrium_window", "gmm_max_components", "threads"]
         for key in positive:
             if getattr(self, key) <= 0:
                 raise UserError(f"{_flag(key)} must be > 0, got {getattr(self, key)}")
@@ -129,6 +129,7 @@ class TrainConfig:
         for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std", "epochs"):
             if getattr(self, key) < 0:
                 raise UserError(f"{_flag(key)} must be >= 0, got {getattr(self, key)}")
+        check_seed(self.seed)
         for key in ("generator_hidden", "discriminator_hidden"):
             if not getattr(self, key) or any(h <= 0 for h in getattr(self, key)):
                 raise UserError(f"{_flag(key)} must be a list of positive layer widths")
@@ -182,6 +183,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise UserError(f"config file {path} must hold a mapping of option: value")
     return {str(k).replace("-", "_"): v for k, v in values.items()}
+
+
+SEED_LIMIT = 2**32  # seeds are 32-bit: torch, NumPy and the offsets the runs add (seed + 1, ...) all take them
+
+
+def check_seed(seed: int, flag: str = "--seed") -> None:
+    """UserError unless 0 <= seed < 2**32."""
+    if not 0 <= seed < SEED_LIMIT:
+        raise UserError(f"{flag} must be in [0, 2**32), got {seed}")
 
 
 def _flag(key: str) -> str:

@@ -6,15 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-# dataset kind -> (model name -> option defaults); the modules of each kind fill this in.
+# dataset kind -> (model name -> option defaults); the modules of each kind fill this in, and
+# data/catalog.py's defaults_for reads it.
 DATA_DEFAULTS: dict[str, Callable[[str], dict[str, Any]]] = {}
-
-
-def defaults_for(kind: str, model: str) -> dict[str, Any]:
-    import ganforge.data.catalog  # noqa: F401  (the data modules register their defaults)
-
-    pick = DATA_DEFAULTS.get(kind)
-    return dict(pick(model)) if pick is not None else {}
 
 
 EPOCH_STEP_BOUNDS = (3000, 30_000)  # steps a default epoch budget may give: enough for a small table, bounded for a huge one

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ganforge.config import read_yaml
-from ganforge.data.dataset import Dataset
+from ganforge.data.base import Dataset
 from ganforge.data.table_memory import check_table_fits
 from ganforge.errors import UserError
 

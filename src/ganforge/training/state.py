@@ -5,20 +5,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
-from ganforge.data.encoders import encoder_from_state, fit_encoder
+from ganforge.data.catalog import defaults_for, encoder_from_state, fit_encoder
+from ganforge.data.small import warn_if_small
 from ganforge.data.table_memory import check_table_fits
-from ganforge.defaults import defaults_for, steps_for_epochs
+from ganforge.defaults import steps_for_epochs
 from ganforge.errors import UserError
+from ganforge.models.catalog import build_model
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
-
-import ganforge.models.catalog  # noqa: F401  (registers every model)
 
 
 @dataclass
@@ -89,12 +89,9 @@ def resolve_device(config: TrainConfig) -> torch.device:
     return torch.device(name)
 
 
-def build_model(config: TrainConfig, encoder: Any, device: torch.device) -> Any:
-    """The configured model for the encoder's layout, with the encoder attached when it wants it."""
-    model = models.get(config.model)(config, encoder.layout, device)
-    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
-        model.attach_encoder(encoder)
-    return model
+# Models a checkpoint may hold instead of the configured one, by the state key that marks them,
+# each (config, encoder, device, state[key]) -> an empty model; distributed/mixture.py adds a grid's mixture.
+SAVED_MODELS: dict[str, Callable[..., Any]] = {}
 
 
 def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool = False) -> TrainedRun:
@@ -112,6 +109,7 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool 
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
     encoder, fit_seconds = _fit_encoder(dataset, config, progress)
     model = build_model(config, encoder, device)
+    warn_if_small(dataset)  # data and options are valid: it trains, but the user is told what it can teach
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
                       noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset,
                       encoder_fit_seconds=fit_seconds)
@@ -161,10 +159,9 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     except (KeyError, TypeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
     torch_device = resolve_device(config)
-    if "mixture" in state:  # a --grid run samples from its best cell's generator mixture
-        from ganforge.distributed.mixture import GeneratorMixture
-
-        model = GeneratorMixture.from_state(config, encoder, torch_device, state["mixture"])
+    saved = next((key for key in SAVED_MODELS if key in state), None)
+    if saved is not None:  # e.g. a --grid run samples from its best cell's generator mixture
+        model = SAVED_MODELS[saved](config, encoder, torch_device, state[saved])
     else:
         model = build_model(config, encoder, torch_device)
     ckpt.restore_model(model, tensors, state)
