@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganforge.data.column_values import find_point_masses, own_values, snap
+from ganforge.data.column_values import distinct, find_point_masses, own_values, snap
 from ganforge.data.encoders import ENCODER_BUILDERS, ENCODER_KINDS
 from ganforge.defaults import DATA_DEFAULTS
 from ganforge.data.table_compact import CompactRows, compact_from_parts
@@ -82,10 +82,11 @@ class TableEncoder(TableConditions):
             spec.update(point_masses=[], values=None)
             spec.update(means=[float(values.mean())], stds=[float(values.std()) or 1.0], weights=[1.0])
             return
+        levels_counts = distinct(values)
         if "point_masses" not in spec:  # given by the user's metadata, or inferred here
-            spec["point_masses"] = find_point_masses(values)
+            spec["point_masses"] = find_point_masses(values, levels_counts)
         if "values" not in spec:  # None when the user declared the column continuous: precision only
-            spec["values"] = own_values(values)
+            spec["values"] = own_values(values, levels_counts)
         rest = values[~np.isin(values, spec["point_masses"])]
         if len(rest) == 0:
             rest = values
