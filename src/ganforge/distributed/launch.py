@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ganforge.distributed import comm
+from ganforge.distributed import comm, elastic
 
 
 def distributed_train(config, dataset, out: Path | None, resume: bool, overwrite: bool, progress: bool,
@@ -15,6 +15,7 @@ def distributed_train(config, dataset, out: Path | None, resume: bool, overwrite
 
     if ddp._active:  # already inside data_parallel_train
         return None
+    resume, overwrite = elastic.continuation(config, out, resume, overwrite)  # torchrun restarted us?
     if _grid_of(config, out, resume):
         from ganforge.distributed.coevolution import train_grid
 

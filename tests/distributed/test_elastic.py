@@ -1,0 +1,149 @@
+"""Elastic restarts and resume under torchrun: a SIGKILLed worker, and the run ends as if it never was."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganforge.config import TrainConfig
+from ganforge.training import checkpoint as ckpt
+from ganforge.training.run import train
+
+GRID = {"data": "ring8", "grid": "2x2", "generations": 8, "batches_per_generation": 2, "batch_size": 32,
+        "generator_hidden": [16, 16], "discriminator_hidden": [16, 16], "eval_samples": 200, "seed": 3}
+DDP = {"data": "ring8", "steps": 50, "log_every": 10, "checkpoint_every": 10, "batch_size": 64,
+       "eval_samples": 200, "generator_hidden": [16], "discriminator_hidden": [16], "seed": 5}
+
+
+def _flags(options: dict) -> list[str]:
+    flags = []
+    for key, value in options.items():
+        flags += [f"--{key.replace('_', '-')}", ",".join(map(str, value)) if isinstance(value, list) else str(value)]
+    return flags
+
+
+def _torchrun(args: list[str], restarts: int = 0) -> subprocess.Popen:
+    """`torchrun --standalone --nproc-per-node=2 [--max-restarts=N] -m ganforge ARGS`, started."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                f"--max_restarts={restarts}", "--monitor_interval=0.1", "-m", "ganforge"]
+    return subprocess.Popen(launcher + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def _finish(process: subprocess.Popen) -> tuple[int, str]:
+    _, stderr = process.communicate(timeout=150)
+    return process.returncode, stderr
+
+
+def _worker(launcher: subprocess.Popen, rank: int) -> int:
+    """The pid of torchrun's worker of this rank (its child whose environment says RANK=rank)."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                environ = (entry / "environ").read_bytes().split(b"\0")
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == launcher.pid and f"RANK={rank}".encode() in environ:
+                return int(entry.name)
+        time.sleep(0.05)
+    raise AssertionError(f"torchrun started no worker of rank {rank}")
+
+
+def _kill_after(launcher: subprocess.Popen, out: Path, records: int) -> int:
+    """SIGKILLs rank 1 once `records` lines are in metrics.jsonl; the checkpoint's progress then."""
+    metrics = out / "metrics.jsonl"
+    victim = _worker(launcher, 1)
+    deadline = time.time() + 120
+    while time.time() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < records):
+        time.sleep(0.005)
+    os.kill(victim, signal.SIGKILL)  # no chance to save: the last complete checkpoint stays
+    _, state = ckpt.load_checkpoint(out)
+    return state["grid"]["generation"] if "grid" in state else state["step"]
+
+
+def _tensors(run_dir: Path, prefixes: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    tensors, _ = ckpt.load_checkpoint(run_dir)
+    return {k: v for k, v in tensors.items() if k.startswith(prefixes)}
+
+
+def _assert_identical(one: dict[str, torch.Tensor], two: dict[str, torch.Tensor]) -> None:
+    assert one and one.keys() == two.keys()
+    for key in one:
+        assert torch.equal(one[key], two[key]), key
+
+
+@pytest.fixture(scope="module")
+def grid_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("elastic") / "grid"
+    train(TrainConfig.from_dict(GRID), out=out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def ddp_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("elastic") / "ddp"
+    code, stderr = _finish(_torchrun(["train", "--out", str(out), "--quiet"] + _flags(DDP)))
+    assert code == 0, stderr[-6000:]
+    return out
+
+
+def test_a_killed_grid_worker_is_restarted_and_the_grid_ends_as_if_never_killed(grid_run, tmp_path):
+    out = tmp_path / "grid"
+    launcher = _torchrun(["train", "--out", str(out), "--quiet"] + _flags(GRID), restarts=1)
+    killed_at = _kill_after(launcher, out, records=2)
+    code, stderr = _finish(launcher)
+    assert code == 0, stderr[-6000:]
+    assert 1 <= killed_at < GRID["generations"]  # it was killed mid-run, so the restart resumed it
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["generations"] == GRID["generations"] and summary["processes"] == 2
+    generations = [json.loads(line)["generation"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert generations == list(range(1, GRID["generations"] + 1))  # no record lost or repeated
+    _assert_identical(_tensors(grid_run, ("grid.", "mixture.")), _tensors(out, ("grid.", "mixture.")))
+
+
+def test_a_killed_data_parallel_worker_is_restarted_and_ends_with_the_same_weights(ddp_run, tmp_path):
+    out = tmp_path / "ddp"
+    launcher = _torchrun(["train", "--out", str(out), "--quiet"] + _flags(DDP), restarts=1)
+    killed_at = _kill_after(launcher, out, records=2)
+    code, stderr = _finish(launcher)
+    assert code == 0, stderr[-6000:]
+    assert 10 <= killed_at < DDP["steps"]
+    assert json.loads((out / "summary.json").read_text())["steps"] == DDP["steps"]
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == list(range(10, DDP["steps"] + 1, 10))
+    _assert_identical(_tensors(ddp_run, ("",)), _tensors(out, ("",)))
+
+
+def test_a_killed_data_parallel_run_resumed_by_hand_ends_with_the_same_weights(ddp_run, tmp_path):
+    out = tmp_path / "ddp"
+    launcher = _torchrun(["train", "--out", str(out), "--quiet"] + _flags(DDP))  # no restarts: the job fails
+    killed_at = _kill_after(launcher, out, records=2)
+    code, _ = _finish(launcher)
+    assert code != 0 and 10 <= killed_at < DDP["steps"]
+    code, stderr = _finish(_torchrun(["train", "--out", str(out), "--resume", "--quiet"]))
+    assert code == 0, stderr[-6000:]
+    assert json.loads((out / "summary.json").read_text())["steps"] == DDP["steps"]
+    _assert_identical(_tensors(ddp_run, ("",)), _tensors(out, ("",)))
+
+
+def test_a_fresh_run_into_another_runs_directory_is_refused_on_every_restart(grid_run, tmp_path):
+    out = tmp_path / "other"
+    shutil.copytree(grid_run, out)
+    before = ckpt.checkpoint_path(out).read_bytes()
+    code, stderr = _finish(_torchrun(["train", "--out", str(out), "--quiet"] + _flags(GRID), restarts=1))
+    assert code != 0
+    assert "holds another run; use --resume" in stderr
+    assert ckpt.checkpoint_path(out).read_bytes() == before  # the other run's checkpoint is untouched
