@@ -17,6 +17,7 @@ import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
 import ganforge.losses  # noqa: F401  (registers the losses)
 import ganforge.models.catalog  # noqa: F401  (registers every model)
 from ganforge.config import CHOICES, HELP, TrainConfig, read_yaml
+from ganforge.distributed.comm import announce_error
 from ganforge.errors import UserError
 from ganforge.registry import datasets, losses, models
 
@@ -247,12 +248,14 @@ def main(argv: list[str] | None = None) -> None:
                 print(exc.format_message())
             code = 0
         else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
+            if announce_error(exc.format_message()):
+                print(f"error: {exc.format_message()}", file=sys.stderr)
             code = 2
     except aborts:
         print("error: aborted", file=sys.stderr)
         code = 130
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if announce_error(str(exc)):  # under torchrun, rank 0 alone prints it
+            print(f"error: {exc}", file=sys.stderr)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)
