@@ -1,4 +1,4 @@
-"""Elastic restarts and resume under torchrun: a SIGKILLed worker, and the run ends as if it never was."""
+"""torchrun's bad days: a SIGKILLed worker restarted or resumed ends as if never killed; a user error is one line."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ganforge.training.run import train
 
 GRID = {"data": "ring8", "grid": "2x2", "generations": 8, "batches_per_generation": 2, "batch_size": 32,
         "generator_hidden": [16, 16], "discriminator_hidden": [16, 16], "eval_samples": 200, "seed": 3}
-DDP = {"data": "ring8", "steps": 50, "log_every": 10, "checkpoint_every": 10, "batch_size": 64,
+DDP = {"data": "ring8", "steps": 40, "log_every": 10, "checkpoint_every": 10, "batch_size": 64,
        "eval_samples": 200, "generator_hidden": [16], "discriminator_hidden": [16], "seed": 5}
 
 
@@ -31,9 +31,9 @@ def _flags(options: dict) -> list[str]:
     return flags
 
 
-def _torchrun(args: list[str], restarts: int = 0) -> subprocess.Popen:
-    """`torchrun --standalone --nproc-per-node=2 [--max-restarts=N] -m ganforge ARGS`, started."""
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+def _torchrun(args: list[str], restarts: int = 0, processes: int = 2) -> subprocess.Popen:
+    """`torchrun --standalone --nproc-per-node=N [--max-restarts=R] -m ganforge ARGS`, started."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
                 f"--max_restarts={restarts}", "--monitor_interval=0.1", "-m", "ganforge"]
     return subprocess.Popen(launcher + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
@@ -143,7 +143,47 @@ def test_a_fresh_run_into_another_runs_directory_is_refused_on_every_restart(gri
     out = tmp_path / "other"
     shutil.copytree(grid_run, out)
     before = ckpt.checkpoint_path(out).read_bytes()
-    code, stderr = _finish(_torchrun(["train", "--out", str(out), "--quiet"] + _flags(GRID), restarts=1))
+    code, stderr = _finish(_torchrun(["train", "--out", str(out), "--quiet"] + _flags(GRID), restarts=1, processes=1))
     assert code != 0
-    assert "holds another run; use --resume" in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 2 and "holds another run; use --resume" in lines[1]  # the first start, then the restart
     assert ckpt.checkpoint_path(out).read_bytes() == before  # the other run's checkpoint is untouched
+
+
+def test_a_user_error_under_torchrun_is_one_line_from_rank_0(tmp_path):
+    code, stderr = _finish(_torchrun(["train", "--data", "nosuch", "--out", str(tmp_path / "bad")]))
+    assert code != 0  # torchrun's own status; each worker exits 2
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert lines == [lines[0]] and "unknown dataset 'nosuch'" in lines[0]
+    assert "exitcode  : 2" in stderr and not (tmp_path / "bad").exists()
+
+
+def _two_nodes(args: list[str]) -> list[subprocess.Popen]:
+    """Two torchrun agents of one job (--nnodes=2, a process each), meeting at a c10d rendezvous on 127.0.0.1."""
+    endpoint = f"127.0.0.1:{_free_port()}"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+                "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", f"--rdzv_id=two-nodes-{os.getpid()}",
+                "--monitor_interval=0.1", "-m", "ganforge"]
+    return [subprocess.Popen(launcher + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "OMP_NUM_THREADS": "1"}) for _ in range(2)]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("options, reference, prefixes", [
+    (GRID, "grid_run", ("grid.", "mixture.")),
+    (DDP, "ddp_run", ("",)),
+])
+def test_two_nodes_give_the_one_node_result(options, reference, prefixes, tmp_path, request):
+    out = tmp_path / "two-nodes"
+    agents = _two_nodes(["train", "--out", str(out), "--quiet"] + _flags(options))
+    for agent in agents:
+        code, stderr = _finish(agent)
+        assert code == 0, stderr[-4000:]
+    _assert_identical(_tensors(request.getfixturevalue(reference), prefixes), _tensors(out, prefixes))
