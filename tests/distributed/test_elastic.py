@@ -187,3 +187,52 @@ def test_two_nodes_give_the_one_node_result(options, reference, prefixes, tmp_pa
         code, stderr = _finish(agent)
         assert code == 0, stderr[-4000:]
     _assert_identical(_tensors(request.getfixturevalue(reference), prefixes), _tensors(out, prefixes))
+
+
+ONE = {"data": "ring8", "steps": 20, "log_every": 10, "checkpoint_every": 10, "batch_size": 32, "eval_samples": 200,
+       "generator_hidden": [8], "discriminator_hidden": [8], "seed": 1}
+
+
+def _as_torchrun(monkeypatch, job: str, restart: int) -> None:
+    """This process as torchrun's only worker of job `job`, started `restart` times before."""
+    for key, value in {"WORLD_SIZE": "1", "RANK": "0", "LOCAL_RANK": "0", "TORCHELASTIC_RUN_ID": job,
+                       "TORCHELASTIC_RESTART_COUNT": str(restart)}.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_a_restart_continues_only_its_own_jobs_run(tmp_path, monkeypatch):
+    from ganforge.errors import UserError
+
+    out = tmp_path / "one"
+    _as_torchrun(monkeypatch, "job-a", 0)
+    train(TrainConfig.from_dict(ONE), out=out, progress=False)
+    before = _tensors(out, ("",))
+    _as_torchrun(monkeypatch, "job-a", 1)  # its restart continues at the last checkpoint: the last step here
+    summary = train(TrainConfig.from_dict(ONE), out=out, progress=False).summary
+    assert summary["steps"] == ONE["steps"] and summary["steps_per_second"] == 0  # no step trained again
+    _assert_identical(before, _tensors(out, ("",)))
+    _as_torchrun(monkeypatch, "job-b", 1)  # another job's restart: the run is not its own
+    with pytest.raises(UserError, match="holds another run"):
+        train(TrainConfig.from_dict(ONE), out=out, progress=False)
+    _as_torchrun(monkeypatch, "job-a", 1)  # its own job with other options: not the same run
+    with pytest.raises(UserError, match="holds another run"):
+        train(TrainConfig.from_dict({**ONE, "seed": 2}), out=out, progress=False)
+    _, state = ckpt.load_checkpoint(out)
+    assert state["torchrun_job"] == "job-a" and state["step"] == ONE["steps"]
+
+
+def test_a_restart_before_the_first_checkpoint_starts_over(tmp_path, monkeypatch):
+    from ganforge.errors import UserError
+
+    out = tmp_path / "early"
+    out.mkdir()
+    TrainConfig.from_dict(ONE).to_yaml(out / "config.yaml")  # all the first start wrote before it died
+    (out / "metrics.jsonl").write_text('{"step": 10}\n')
+    _as_torchrun(monkeypatch, "job-a", 1)
+    run = train(TrainConfig.from_dict(ONE), out=out, progress=False)
+    assert run.step == ONE["steps"] and ckpt.checkpoint_path(out).exists()
+    other = tmp_path / "other"
+    other.mkdir()
+    TrainConfig.from_dict({**ONE, "seed": 9}).to_yaml(other / "config.yaml")  # someone else's, unfinished
+    with pytest.raises(UserError, match="holds another run"):
+        train(TrainConfig.from_dict(ONE), out=other, progress=False)

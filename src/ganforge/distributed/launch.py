@@ -15,6 +15,7 @@ def distributed_train(config, dataset, out: Path | None, resume: bool, overwrite
 
     if ddp._active:  # already inside data_parallel_train
         return None
+    asked = resume, overwrite
     resume, overwrite = elastic.continuation(config, out, resume, overwrite)  # torchrun restarted us?
     if _grid_of(config, out, resume):
         from ganforge.distributed.coevolution import train_grid
@@ -22,6 +23,10 @@ def distributed_train(config, dataset, out: Path | None, resume: bool, overwrite
         return train_grid(config, dataset, out, resume, overwrite, progress, **overrides)
     if comm.world()[1] > 1:
         return ddp.data_parallel_train(config, dataset, out, resume, overwrite, progress, **overrides)
+    if (resume, overwrite) != asked:  # a restarted one-process torchrun job: train() continues or redoes it
+        from ganforge.training.run import train
+
+        return train(None if resume else config, dataset, out, resume, overwrite, progress, **overrides)
     return None
 
 
