@@ -419,7 +419,7 @@ def table_defaults(model: str) -> dict[str, Any]:
     common = {"batch_size": 256, "eval_samples": 2000, "log_every": 200, "checkpoint_every": 1000}
     if model != "gan":
         return common
-    return {**common, "steps": 3000, "noise_dim": 128, "generator_hidden": [256, 256],
+    return {**common, "epochs": 80, "noise_dim": 128, "generator_hidden": [256, 256],
             "discriminator_hidden": [256, 256], "pack": 8, "lr_generator": 2e-4, "lr_discriminator": 2e-4,
             "beta1": 0.5, "beta2": 0.9, "r1": 0.0, "ema": 0.995}
 

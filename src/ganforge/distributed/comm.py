@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from datetime import timedelta
 
 import torch
@@ -113,20 +111,3 @@ def check_processes(cells: int, size: int, grid: str) -> None:
         raise UserError(f"--grid {grid} has {cells} cell{'s' if cells > 1 else ''} but torchrun started {size} "
                         f"processes; use at most {cells} (--nproc-per-node)")
 
-
-def announce_error(message: str) -> bool:
-    """Whether this process prints a user error: outside torchrun yes; inside, rank 0 alone.
-
-    Under torchrun every rank also leaves the line in its error file (TORCHELASTIC_ERROR_FILE), so
-    torchrun's failure report names it as the cause, without a traceback, whichever rank failed.
-    """
-    path = os.environ.get("TORCHELASTIC_ERROR_FILE")
-    if path:
-        line = f"error: {message}"
-        data = {"message": {"message": line, "extraInfo": {"py_callstack": line, "timestamp": str(int(time.time()))}}}
-        try:
-            with open(path, "w") as handle:
-                json.dump(data, handle)
-        except OSError:
-            pass  # the report then says N/A; rank 0's line still stands
-    return world()[0] == 0
