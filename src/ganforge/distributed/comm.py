@@ -110,4 +110,3 @@ def check_processes(cells: int, size: int, grid: str) -> None:
     if size > cells:
         raise UserError(f"--grid {grid} has {cells} cell{'s' if cells > 1 else ''} but torchrun started {size} "
                         f"processes; use at most {cells} (--nproc-per-node)")
-
