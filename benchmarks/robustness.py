@@ -12,7 +12,7 @@ For each of the two: the share of failed seeds (not all 8 modes covered), the me
 of modes covered, high-quality fraction and JS divergence over the seeds, and the median training
 seconds (on a shared machine the calibrated rate drifts: read the two medians side by side).
 
-    .venv/bin/python benchmarks/robustness.py --seeds 10 --processes 1        # ~3 min on a shared 2-core CPU
+    .venv/bin/python benchmarks/robustness.py --seeds 10 --processes 1        # ~4 min on a shared 2-core CPU
     .venv/bin/python benchmarks/robustness.py --seeds 10 --processes 2        # torchrun, 2 gloo processes
     .venv/bin/python benchmarks/robustness.py --smoke                         # seconds: checks it runs
 
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--processes", type=int, default=1, help="N: torchrun workers (1: in this process)")
-    parser.add_argument("--generations", type=int, default=6)
+    parser.add_argument("--generations", type=int, default=10)
     parser.add_argument("--batches", type=int, default=50, help="batches per generation of the grid")
     parser.add_argument("--out", help="also write the JSON to this file")
     parser.add_argument("--smoke", action="store_true", help="2 seeds, 2 generations of 5 batches: checks it runs")
