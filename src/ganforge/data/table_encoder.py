@@ -79,7 +79,7 @@ class TableEncoder(TableConditions):
         from sklearn.mixture import BayesianGaussianMixture
 
         if self.max_modes == 1:  # a closed-form law sees the column as it is: no spikes, no snapping
-            spec.setdefault("point_masses", [])
+            spec.update(point_masses=[], values=None)
             spec.update(means=[float(values.mean())], stds=[float(values.std()) or 1.0], weights=[1.0])
             return
         if "point_masses" not in spec:  # given by the user's metadata, or inferred here
@@ -334,7 +334,13 @@ class TableEncoder(TableConditions):
 
     def row_hashes(self, table: pd.DataFrame) -> np.ndarray:
         """A 64-bit hash per row of `table` (in the decoded form): equal rows, equal hashes."""
-        return pd.util.hash_pandas_object(self.conform(table).astype(str), index=False).to_numpy(np.uint64)
+        # conform() gives real and generated rows the same dtypes, so values hash as they are (no
+        # text copy of the table: 30 s on a million rows); + 0.0 makes -0.0 and 0.0 one value.
+        frame = self.conform(table)
+        for name in frame.columns:
+            if pd.api.types.is_float_dtype(frame[name].dtype):
+                frame[name] = frame[name] + 0.0
+        return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
 
     def copies(self, samples: pd.DataFrame) -> np.ndarray:
         """True for each generated row that equals a training row."""
