@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ganforge.config import CHOICES, HELP, TrainConfig, check_seed, read_yaml
-from ganforge.errors import DataWarning, UserError
+from ganforge.errors import DataWarning, UserError, announce_error
 from ganforge.registry import datasets, losses, models
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -284,12 +284,14 @@ def _main(argv: list[str] | None) -> None:
                 print(exc.format_message())
             code = 0
         else:
-            print(f"error: {exc.format_message()}", file=sys.stderr)
+            if announce_error(exc.format_message()):
+                print(f"error: {exc.format_message()}", file=sys.stderr)
             code = 2
     except aborts:
         print("error: aborted", file=sys.stderr)
         code = 130
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        if announce_error(str(exc)):  # under torchrun, rank 0 alone prints it
+            print(f"error: {exc}", file=sys.stderr)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)

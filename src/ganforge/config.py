@@ -62,7 +62,7 @@ class TrainConfig:
     batches_per_generation: int = 100
     tournament_size: int = 2
     mutation_probability: float = 0.5
-    mutation_scale: float = 1e-4  # std of the Gaussian added to a learning rate
+    mutation_scale: float = 0.2  # std of the Gaussian step of log(learning rate)
     mixture_sigma: float = 0.05  # step size of the (1+1)-ES on the mixture weights
     cell_loss: str = "fixed"  # "random": Mustangs, each cell draws its loss every generation
     data_fraction: float = 1.0  # data dieting: each cell trains on this fraction of the data
@@ -291,7 +291,7 @@ HELP = {
     "batches_per_generation": "training batches of each cell's G and D per generation",
     "tournament_size": "individuals drawn per tournament selection",
     "mutation_probability": "probability of mutating a learning rate each generation",
-    "mutation_scale": "std of the Gaussian noise added to a mutated learning rate",
+    "mutation_scale": "std of the Gaussian step of a mutated log learning rate (relative: lr * exp(scale * N(0, 1)))",
     "mixture_sigma": "step size of the (1+1)-ES on each cell's generator-mixture weights",
     "cell_loss": "fixed: every cell uses --loss; random: each cell draws its loss every generation (Mustangs)",
     "data_fraction": "data dieting: each cell trains on this random fraction of the data",

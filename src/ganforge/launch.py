@@ -8,7 +8,7 @@ from typing import Any
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset
-from ganforge.distributed import comm
+from ganforge.distributed import comm, elastic
 from ganforge.distributed.coevolution import train_grid
 from ganforge.distributed.ddp import data_parallel_train
 from ganforge.training import checkpoint as ckpt
@@ -23,11 +23,12 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     when torchrun started several processes, or one model in this process."""
     if out is not None:
         out = Path(out)
+    resume, overwrite = elastic.continuation(config, out, resume, overwrite)  # a torchrun restart goes on
     if _grid_of(config, out, resume):
         return train_grid(config, dataset, out, resume, overwrite, progress, **resume_overrides)
     if comm.world()[1] > 1:
         return data_parallel_train(config, dataset, out, resume, overwrite, progress, **resume_overrides)
-    return train_one(config, dataset, out, resume, overwrite, progress, **resume_overrides)
+    return train_one(None if resume else config, dataset, out, resume, overwrite, progress, **resume_overrides)
 
 
 def _grid_of(config: TrainConfig | None, out: Path | None, resume: bool) -> str:

@@ -1,5 +1,7 @@
 """Lipizzaner's operators: the (1+1)-ES on mixture weights, tournament selection, learning-rate mutation."""
 
+import math
+
 import torch
 
 from ganforge.distributed.evolution import (MIN_LEARNING_RATE, es_step, mutate_learning_rate, propose_weights,
@@ -42,12 +44,28 @@ def test_tournament_of_the_whole_population_picks_the_lowest_fitness_often():
     assert {tournament(fitness, 1, rng) for _ in range(200)} == {0, 1, 2}  # size 1: uniform draw
 
 
-def test_learning_rate_mutation_is_gaussian_with_a_floor():
+def test_learning_rate_mutation_is_relative_to_the_rate_with_a_floor():
     rng = torch.Generator().manual_seed(3)
     assert mutate_learning_rate(1e-3, 0.0, 1.0, rng) == 1e-3  # probability 0: never mutated
-    mutated = torch.tensor([mutate_learning_rate(1e-3, 1.0, 1e-4, rng) for _ in range(2000)])
-    assert abs(float(mutated.mean()) - 1e-3) < 1e-5 and abs(float(mutated.std()) - 1e-4) < 1e-5
+    steps = torch.tensor([math.log(mutate_learning_rate(1e-3, 1.0, 0.2, rng) / 1e-3) for _ in range(2000)])
+    assert abs(float(steps.mean())) < 0.02 and abs(float(steps.std()) - 0.2) < 0.01  # log lr + N(0, 0.2^2)
+    # The same draws move a small rate by the same factor as a large one.
+    small = mutate_learning_rate(1e-5, 1.0, 0.2, torch.Generator().manual_seed(9))
+    large = mutate_learning_rate(1e-2, 1.0, 0.2, torch.Generator().manual_seed(9))
+    assert math.isclose(small / 1e-5, large / 1e-2, rel_tol=1e-12)
     assert min(mutate_learning_rate(1e-6, 1.0, 1.0, rng) for _ in range(100)) >= MIN_LEARNING_RATE
+
+
+def test_a_mutated_rate_does_not_drift_over_many_generations():
+    rng = torch.Generator().manual_seed(4)
+    finals = []
+    for _ in range(400):  # 400 cells, 200 generations each: the median stays where it started
+        lr = 2e-4
+        for _ in range(200):
+            lr = mutate_learning_rate(lr, 0.5, 0.05, rng)
+        finals.append(lr)
+    median = float(torch.tensor(finals).median())
+    assert 2e-4 / 1.2 < median < 2e-4 * 1.2
 
 
 def test_adam_state_travels_as_a_vector_and_training_goes_on_identically():

@@ -25,6 +25,14 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
+def restart_count() -> int:
+    """How many times torchrun has restarted this worker group (TORCHELASTIC_RESTART_COUNT); 0 outside torchrun."""
+    try:
+        return int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0)
+    except ValueError:
+        return 0
+
+
 def start(device: torch.device) -> tuple[int, int]:
     """Joins torchrun's process group (gloo on CPU, nccl on CUDA) when there is more than one process."""
     rank, size = world()
@@ -32,7 +40,16 @@ def start(device: torch.device) -> tuple[int, int]:
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
-        dist.init_process_group(backend=backend, timeout=timedelta(minutes=30))
+        timeout = timedelta(minutes=30)
+        if os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True":
+            # torchrun's agents keep one store across restarts (torch 2.5+): without a prefix of its own,
+            # a restarted group reads the dead group's addresses (pytorch/pytorch#135712).
+            agent = dist.TCPStore(os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), size,
+                                  is_master=False, timeout=timeout)
+            store = dist.PrefixStore(f"/ganforge/attempt_{restart_count()}", agent)
+            dist.init_process_group(backend=backend, store=store, rank=rank, world_size=size, timeout=timeout)
+        else:
+            dist.init_process_group(backend=backend, timeout=timeout)
     return rank, size
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 MIN_LEARNING_RATE = 1e-6  # a mutated learning rate never falls below this
@@ -17,14 +19,17 @@ def tournament(fitness: torch.Tensor, size: int, rng: torch.Generator) -> int:
 
 
 def mutate_learning_rate(lr: float, probability: float, scale: float, rng: torch.Generator) -> float:
-    """With `probability`, lr + N(0, scale^2) (floored at MIN_LEARNING_RATE); otherwise lr unchanged.
+    """With `probability`, lr * exp(scale * N(0, 1)) (floored at MIN_LEARNING_RATE); otherwise lr unchanged.
 
-    Two draws every time, mutated or not, so the cell's random stream does not depend on the outcome.
+    Relative to the current rate: log(lr) takes a symmetric random step, so a rate keeps its median
+    over many generations whatever its size (an absolute step would swamp a small rate and walk it
+    to the floor). Two draws every time, mutated or not, so the cell's random stream does not depend
+    on the outcome.
     """
     coin, noise = torch.rand(1, generator=rng).item(), torch.randn(1, generator=rng).item()
     if coin >= probability:
         return lr
-    return max(MIN_LEARNING_RATE, lr + scale * noise)
+    return max(MIN_LEARNING_RATE, lr * math.exp(scale * noise))
 
 
 def propose_weights(weights: torch.Tensor, sigma: float, rng: torch.Generator) -> torch.Tensor:

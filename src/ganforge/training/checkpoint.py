@@ -37,12 +37,20 @@ def optimizer_groups(model) -> dict[str, Any]:
     return {name: opt.state_dict()["param_groups"] for name, opt in model.optimizers().items()}
 
 
+def torchrun_job() -> str | None:
+    """The torchrun job this process belongs to (TORCHELASTIC_RUN_ID); None outside torchrun."""
+    return os.environ.get("TORCHELASTIC_RUN_ID")
+
+
 def save_checkpoint(run_dir: Path, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> bool:
     """Writes the checkpoint unless a tensor holds NaN/inf; returns whether it was written.
 
     Written to a temporary name and moved into place, so a kill at any moment leaves the
-    previous checkpoint whole.
+    previous checkpoint whole. Under torchrun the state names the job, so a restart of that
+    job (and only of it) continues from here.
     """
+    if torchrun_job() is not None:
+        state = {**state, "torchrun_job": torchrun_job()}
     for value in tensors.values():
         if value.dtype.is_floating_point and not torch.isfinite(value).all():
             return False
