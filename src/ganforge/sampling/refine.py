@@ -1,0 +1,198 @@
+"""A trained run whose samples are refined by its discriminator: checks, per-row scores, calibration.
+
+RefinedRun(run, "drs") samples like the run itself (sample / sample_encoded), so tables (--where,
+no copies), image classes and evaluation use it unchanged. The encoded rows are refined before
+decoding.
+
+Packed D (PacGAN, tables' pack=10): an optimal packed D sees pack rows drawn together, so its
+logit is log prod p_t(x_i) / prod p_g(x_i) = sum_i log r(x_i). A row packed with `pack` copies of
+itself therefore scores pack * log r(x): we divide by pack to read one row's log-ratio, then
+calibrate that per-row figure on real and generated rows scored the same way. Rows are accepted
+one by one (not whole packs), so a refined sample keeps exactly the rows asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ganforge.diagnostics.calibration import METHODS, Calibration
+from ganforge.errors import UserError
+from ganforge.sampling.samplers import Cost, drs, mh
+
+REFINERS = ("drs", "mh")
+CALIBRATION_FILE = "calibration.json"
+CALIBRATION_ROWS = 5000  # real and generated rows each
+SCORE_CHUNK = 4096
+SCORE_CLIP = 1e-4  # least-squares D outputs are read as probabilities inside [clip, 1 - clip]
+
+
+@dataclass(frozen=True)
+class RefineOptions:
+    """Each sampler's knobs; see docs/_incoming/refine.md."""
+
+    percentile: float | None = 80.0  # DRS: gamma = this percentile of F(x) over the burn-in; None: gamma 0
+    mh_steps: int = 32  # MH: proposals per chain after its first
+    calibration: str = "logistic"  # or "isotonic"
+    progress: bool = False  # print the cost line to stderr
+
+    def check(self) -> None:
+        if self.percentile is not None and not 0.0 <= self.percentile <= 100.0:
+            raise UserError(f"--drs-percentile must be within [0, 100], got {self.percentile}")
+        if self.mh_steps < 1:
+            raise UserError(f"--mh-steps must be >= 1, got {self.mh_steps}")
+        if self.calibration not in METHODS:
+            raise UserError(f"--calibration must be one of {', '.join(METHODS)}, got {self.calibration!r}")
+
+
+def probability_losses() -> list[str]:
+    """Losses whose D reads as a probability of 'real' (its optimum is D* = p_t / (p_t + p_g))."""
+    from ganforge.registry import losses
+
+    return [name for name, loss in losses.items() if loss.output in ("logit", "score")]
+
+
+def check_refinable(run, method: str) -> None:
+    """A one-line UserError unless the run is a GAN with a saved D whose output is a probability."""
+    if method not in REFINERS:
+        raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {method!r}")
+    model = run.model
+    if getattr(model, "D", None) is None:
+        what = ("a --grid run keeps its generators' mixture but no discriminator"
+                if hasattr(model, "generators") else f"model {run.config.model!r} has no discriminator")
+        raise UserError(f"--refine {method} needs a GAN's saved discriminator; {what}")
+    if model.loss.output not in ("logit", "score"):
+        raise UserError(f"--refine {method} reads D as a probability; loss {run.config.loss!r} gives none "
+                        f"(refinement supports: {', '.join(probability_losses())})")
+
+
+class RefinedRun:
+    """The run's sampling interface, with every sample refined by `method` (drs or mh)."""
+
+    def __init__(self, run, method: str, options: RefineOptions = RefineOptions(),
+                 run_dir: str | Path | None = None, calibration: Calibration | None = None):
+        check_refinable(run, method)
+        options.check()
+        self.run, self.method, self.options = run, method, options
+        self.costs: list[Cost] = []
+        self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir)
+
+    def __getattr__(self, name: str) -> Any:  # encoder, model, config, decode... are the run's
+        return getattr(self.run, name)
+
+    def sample(self, n: int, seed: int, conditions: Tensor | None = None) -> Any:
+        return self.run.decode(self.sample_encoded(n, seed, conditions))
+
+    def sample_encoded(self, n: int, seed: int, conditions: Tensor | None = None) -> Tensor:
+        model = self.run.model
+        if getattr(model, "conditional", False):
+            if conditions is None:  # drawn as the plain run draws them, so slot i keeps its condition
+                conditions = self.run.encoder.sample_conditions(n, torch.Generator().manual_seed(seed + 1))
+        elif conditions is not None:
+            raise UserError("this model was not trained with conditions; it cannot sample under one")
+        noise = torch.Generator(model.device).manual_seed(seed)  # G's z, as in plain sampling
+        choices = torch.Generator().manual_seed(seed + 104729)  # the sampler's slots and uniforms
+
+        def propose(slots: Tensor) -> Tensor:
+            c = None if conditions is None else conditions[slots]
+            return model.sample(len(slots), noise, c) if c is not None else model.sample(len(slots), noise)
+
+        def log_ratio(x: Tensor, slots: Tensor) -> Tensor:
+            c = None if conditions is None else conditions[slots]
+            return self.calibration.apply(raw_logits(model, x, c)).cpu()
+
+        if self.method == "drs":
+            out, cost = drs(propose, log_ratio, n, choices, self.options.percentile)
+        else:
+            out, cost = mh(propose, log_ratio, n, choices, self.options.mh_steps)
+        self.costs.append(cost)
+        if self.options.progress:
+            print(cost.line(), file=sys.stderr)
+        return out
+
+    def cost(self) -> dict[str, Any]:
+        """The cost over every call so far (a table may draw again for its conditions and copies)."""
+        if not self.costs:
+            return {}
+        total = Cost(self.method, extra={**self.costs[0].extra, "draws": len(self.costs)})
+        for cost in self.costs:
+            total.samples += cost.samples
+            total.proposals += cost.proposals
+            total.accepted += cost.accepted
+            total.seconds += cost.seconds
+        return total.figures()
+
+
+@torch.no_grad()
+def raw_logits(model, x: Tensor, conditions: Tensor | None = None) -> Tensor:
+    """D's per-row logit, (n,): each row packed with copies of itself, the pack's logit / pack."""
+    D = model.D
+    pack = getattr(D, "pack", 1)
+    was_training = D.training
+    D.eval()  # no dropout: a score, not a training pass
+    out = []
+    for i in range(0, x.shape[0], SCORE_CHUNK):
+        rows = x[i:i + SCORE_CHUNK].to(model.device).repeat_interleave(pack, dim=0)  # (m * pack, d)
+        c = None if conditions is None else conditions[i:i + SCORE_CHUNK].to(model.device).repeat_interleave(pack, 0)
+        score = D(rows, c) if c is not None else D(rows)  # (m,)
+        if model.loss.output == "score":  # least squares: D* = p_t / (p_t + p_g) too; read its logit
+            s = score.clamp(SCORE_CLIP, 1 - SCORE_CLIP)
+            score = torch.log(s) - torch.log1p(-s)
+        out.append(score.double() / pack)
+    D.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
+
+
+def calibration_rows(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tensor, Tensor, str]:
+    """(real logits, generated logits, where the real rows came from), scored like sampling scores.
+
+    Toy data: fresh draws of the known distribution (D never saw them: it is continuous and
+    endless). Finite data: the `real` Dataset (held-out rows) when given, else the training rows.
+    Conditions are drawn as training draws them; generated rows are G's under the same kind.
+    """
+    from ganforge.training.batches import batch_source, split_batch
+
+    dataset = real if real is not None else run.load_dataset()
+    if dataset.toy is not None:
+        source = "fresh draws of the toy distribution (never seen by D)"
+    elif real is not None:
+        source = f"{len(dataset)} held-out real rows"
+    else:
+        source = f"the {len(dataset)} training rows (D saw them: its calibration may be optimistic)"
+    seed = run.config.seed + 7_777_777  # a stream of its own, never the training one
+    view = SimpleNamespace(dataset=dataset, encoder=run.encoder, model=run.model, shard=None,
+                           data_rng=torch.Generator().manual_seed(seed))
+    x, c_real, c_fake = split_batch(batch_source(view, n)())
+    model = run.model
+    fake = model.sample(n, torch.Generator(model.device).manual_seed(seed + 1), c_fake) if c_fake is not None \
+        else model.sample(n, torch.Generator(model.device).manual_seed(seed + 1))
+    return raw_logits(model, x, c_real), raw_logits(model, fake, c_fake), source
+
+
+def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None, real=None) -> Calibration:
+    """The calibration saved in run_dir/calibration.json when it fits this checkpoint and method
+    (and no held-out rows were given), else a new fit, saved there."""
+    path = Path(run_dir) / CALIBRATION_FILE if run_dir is not None else None
+    if path is not None and path.is_file() and real is None:
+        try:
+            saved = Calibration.from_dict(json.loads(path.read_text()))
+            if saved.method == method and saved.figures.get("step") == run.step:
+                return saved
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable or from an older format: fitted again below
+    real_logits, fake_logits, source = calibration_rows(run, real=real)
+    calibration = Calibration.fit(real_logits.numpy(), fake_logits.numpy(), method, seed=run.config.seed)
+    calibration.figures.update({"step": run.step, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
+    if path is not None:
+        try:
+            calibration.save(path)
+        except OSError:  # a read-only run directory: the calibration is used, not kept
+            pass
+    return calibration
