@@ -106,7 +106,13 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            where: Optional[list[str]] = typer.Option(
                None, "--where", help="tables: COLUMN=VALUE of a discrete column; every row holds it (repeatable)"),
            allow_copies: bool = typer.Option(
-               False, "--allow-copies", help="tables: keep generated rows equal to a training row")) -> None:
+               False, "--allow-copies", help="tables: keep generated rows equal to a training row"),
+           refine: Optional[str] = typer.Option(
+               None, "--refine", help="refine with the calibrated discriminator: drs or mh (default: none)"),
+           drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
+           mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+           calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+           ) -> None:
     """Draw samples from a trained model into a .csv, .npy or .png file."""
     from ganforge.api import load
     from ganforge.data.table_sampling import parse_where
@@ -118,9 +124,28 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
-    write_samples(load(run_dir).sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables),
+    refining = _refine_options(refine, drs_percentile, mh_steps, calibration)
+    gan = load(run_dir)
+    write_samples(gan.sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables, **refining),
                   output)
     print(f"wrote {n} samples to {output}")
+    if refine:
+        from ganforge.sampling.samplers import cost_line
+
+        print(cost_line(gan.refine_cost_))
+
+
+def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, calibration: str) -> dict[str, Any]:
+    """sample's and evaluate's refine arguments, checked (sampling/refine.py says what they mean)."""
+    if refine is None:
+        return {}
+    from ganforge.sampling.refine import REFINERS, RefineOptions
+
+    if refine not in REFINERS:
+        raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {refine!r}")
+    options = RefineOptions(percentile=percentile, mh_steps=mh_steps, calibration=calibration)
+    options.check()
+    return {"refine": refine, "refine_options": options}
 
 
 @app.command("evaluate")
@@ -133,16 +158,37 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              real: Optional[Path] = typer.Option(
                  None, "--real", help="tables: CSV of real held-out rows (ML efficacy and privacy against it)"),
              target: Optional[str] = typer.Option(
-                 None, "--target", help="tables: label column for ML efficacy (default: the last column)")) -> None:
+                 None, "--target", help="tables: label column for ML efficacy (default: the last column)"),
+             refine: Optional[str] = typer.Option(
+                 None, "--refine", help="also score samples refined by D: drs or mh (default: none)"),
+             drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
+             mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+             calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+             ) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
     from ganforge.api import evaluate as evaluate_run
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
+    refining = _refine_options(refine, drs_percentile, mh_steps, calibration)
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
-                           **tables)
-    _print_table(f"evaluation of {run_dir}", {k: v for k, v in figures.items() if not isinstance(v, (dict, list))})
+                           **tables, **refining)
+    plain = {k: v for k, v in figures.items() if not isinstance(v, (dict, list))}
+    if refine:  # side by side: each figure plain and refined, then the cost
+        from ganforge.sampling.samplers import cost_line
+
+        side = Table("figure", "plain", refine, title=f"evaluation of {run_dir}")
+        for key, value in plain.items():
+            other = figures["refined"].get(key)
+            side.add_row(key, *(f"{v:.4g}" if isinstance(v, float) else str(v) for v in (value, other)))
+        out_console.print(side)
+        print(cost_line(figures["refined"]["cost"]))
+        cal = figures["refined"]["calibration"]
+        print(f"D's calibration ({cal['method']}): expected calibration error {cal['ece_before']:.3f} before, "
+              f"{cal['ece_after']:.3f} after; real rows: {cal['real_rows']}")
+    else:
+        _print_table(f"evaluation of {run_dir}", plain)
     if figures.get("column_shape_scores"):  # a table: its weakest columns and pairs
         shapes = Table("column", "shape score", title="lowest column shape scores")
         for name, score in sorted(figures["column_shape_scores"].items(), key=lambda item: item[1])[:5]:

@@ -14,7 +14,6 @@ one by one (not whole packs), so a refined sample keeps exactly the rows asked f
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -41,7 +40,6 @@ class RefineOptions:
     percentile: float | None = 80.0  # DRS: gamma = this percentile of F(x) over the burn-in; None: gamma 0
     mh_steps: int = 32  # MH: proposals per chain after its first
     calibration: str = "logistic"  # or "isotonic"
-    progress: bool = False  # print the cost line to stderr
 
     def check(self) -> None:
         if self.percentile is not None and not 0.0 <= self.percentile <= 100.0:
@@ -113,8 +111,6 @@ class RefinedRun:
         else:
             out, cost = mh(propose, log_ratio, n, choices, self.options.mh_steps)
         self.costs.append(cost)
-        if self.options.progress:
-            print(cost.line(), file=sys.stderr)
         return out
 
     def cost(self) -> dict[str, Any]:
@@ -196,3 +192,42 @@ def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None,
         except OSError:  # a read-only run directory: the calibration is used, not kept
             pass
     return calibration
+
+
+def refine_options(options: dict[str, Any] | RefineOptions | None) -> RefineOptions:
+    """RefineOptions from a plain dict (GAN.sample's refine_options); unknown keys are a user error."""
+    if isinstance(options, RefineOptions):
+        return options
+    known = RefineOptions.__dataclass_fields__
+    unknown = sorted(set(options or {}) - set(known))
+    if unknown:
+        raise UserError(f"unknown refine option {unknown[0]!r}; known: {', '.join(known)}")
+    return RefineOptions(**(options or {}))
+
+
+def refined_run(run, method: str, options=None, run_dir=None, calibration: Calibration | None = None) -> RefinedRun:
+    return RefinedRun(run, method, refine_options(options), run_dir, calibration)
+
+
+def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, seed: int,
+                    **metric_options: Any) -> dict[str, Any]:
+    """The evaluation figures of refined samples, their cost, and D's calibration, for evaluation.json.
+
+    `draw(run_like)` draws the same n samples the plain evaluation drew, from the refined run.
+    A table evaluated against held-out rows (--real) calibrates D on them: rows D never trained on.
+    """
+    from ganforge.data.dataset import Dataset
+    from ganforge.metrics.evaluate import evaluate_samples
+
+    opts = refine_options(options)
+    holdout = dataset.meta.get("holdout")
+    real = None if holdout is None else Dataset(name="holdout", dim=dataset.dim, table=holdout, meta=dataset.meta)
+    refined = RefinedRun(run, method, opts, run_dir, load_or_fit_calibration(run, opts.calibration, run_dir, real))
+    samples = draw(refined)
+    figures = evaluate_samples(dataset, samples, seed, run_dir=None if dataset.kind == "table" else run_dir,
+                               full=True, **metric_options)  # a table's plots stay the plain samples'
+    calibration = refined.calibration.figures
+    return {"method": method, **figures, "cost": refined.cost(),
+            "calibration": {"method": refined.calibration.method, "params": refined.calibration.params
+                            if refined.calibration.method == "logistic" else "see calibration.json",
+                            **{k: calibration.get(k) for k in ("ece_before", "ece_after", "real_rows")}}}

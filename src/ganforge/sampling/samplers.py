@@ -18,12 +18,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ganforge.errors import UserError
+
 Propose = Callable[[Tensor], Tensor]
 LogRatio = Callable[[Tensor, Tensor], Tensor]
 
 DRS_EPS = 1e-6  # keeps log(1 - exp(l - D_max - eps)) finite at the maximum
 DRS_BURN_IN = 4096  # proposals scored first to estimate D_max and gamma (the paper uses 10,000)
-DRS_MAX_PROPOSALS_PER_SAMPLE = 1000  # beyond this D rejects nearly everything: stop and say so
+DRS_MAX_PROPOSALS_PER_SAMPLE = 200  # beyond this D rejects nearly everything: stop and say so
 
 
 @dataclass
@@ -39,14 +41,9 @@ class Cost:
 
     def figures(self) -> dict:
         rate = self.accepted / max(self.proposals, 1)
-        return {"refine": self.method, "acceptance_rate": rate,
+        return {"refine": self.method, "acceptance_rate": rate, "samples": self.samples, "proposals": self.proposals,
                 "proposals_per_sample": self.proposals / max(self.samples, 1),
                 "samples_per_second": self.samples / max(self.seconds, 1e-9), **self.extra}
-
-    def line(self) -> str:
-        f = self.figures()
-        return (f"{self.method}: acceptance rate {f['acceptance_rate']:.3f}, "
-                f"{f['proposals_per_sample']:.2f} proposals per sample, {f['samples_per_second']:.0f} samples/s")
 
 
 def drs_acceptance(logit: Tensor, d_max: float, gamma: float) -> Tensor:
@@ -80,8 +77,8 @@ def drs(propose: Propose, log_ratio: LogRatio, n: int, generator: torch.Generato
     todo = torch.arange(n)
     while todo.numel():
         if cost.proposals > DRS_MAX_PROPOSALS_PER_SAMPLE * n + burn_in:
-            raise RuntimeError(f"DRS drew {cost.proposals} proposals for {n} samples and kept "
-                               f"{n - todo.numel()}: D rejects almost everything G makes")
+            raise UserError(f"DRS drew {cost.proposals} proposals for {n} samples and kept {n - todo.numel()}: "
+                            f"D rejects almost everything G makes (try a lower --drs-percentile, or --refine mh)")
         x = propose(todo)
         logit = log_ratio(x, todo).double()
         cost.proposals += todo.numel()
@@ -131,3 +128,9 @@ def mh(propose: Propose, log_ratio: LogRatio, n: int, generator: torch.Generator
     # MH keeps every chain: its figure of cost is the proposals per sample (steps + 1).
     return x, cost
 
+
+
+def cost_line(figures: dict) -> str:
+    """The cost in one line, for progress output: 'drs: acceptance rate 0.412, 2.43 proposals per sample, ...'."""
+    return (f"{figures['refine']}: acceptance rate {figures['acceptance_rate']:.3f}, "
+            f"{figures['proposals_per_sample']:.2f} proposals per sample, {figures['samples_per_second']:.0f} samples/s")
