@@ -81,11 +81,12 @@ class GAN:
 
     def _refined(self, method: str, options: dict[str, Any] | None) -> Any:
         """The run behind a refining sampler; D's calibration is fitted once per method and kept."""
-        from ganforge.sampling.refine import refined_run
+        from ganforge.sampling.refine import RefinedRun, refine_options
 
-        refined = refined_run(self.run_, method, options, getattr(self, "run_dir_", None),
-                              self._calibrations.get((options or {}).get("calibration", "logistic")))
-        self._calibrations[refined.options.calibration] = refined.calibration
+        options = refine_options(options)
+        refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None),
+                             self._calibrations.get(options.calibration))
+        self._calibrations[options.calibration] = refined.calibration
         return refined
 
     def save(self, directory: str | Path) -> Path:

@@ -205,10 +205,6 @@ def refine_options(options: dict[str, Any] | RefineOptions | None) -> RefineOpti
     return RefineOptions(**(options or {}))
 
 
-def refined_run(run, method: str, options=None, run_dir=None, calibration: Calibration | None = None) -> RefinedRun:
-    return RefinedRun(run, method, refine_options(options), run_dir, calibration)
-
-
 def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, seed: int,
                     **metric_options: Any) -> dict[str, Any]:
     """The evaluation figures of refined samples, their cost, and D's calibration, for evaluation.json.
