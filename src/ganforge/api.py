@@ -53,7 +53,8 @@ class GAN:
 
         refine="drs" or "mh" refines the samples with the calibrated discriminator (see
         sampling/refine.py; `refine_options`: percentile, mh_steps, calibration); its cost is
-        then in `refine_cost_`. Successive calls give new samples; a given seed always gives the same ones.
+        then in `refine_cost_`, D's calibration in
+        `refine_calibration_`. Successive calls give new samples; a given seed always gives the same ones.
         """
         self._check_fitted()
         if n <= 0:
@@ -76,7 +77,7 @@ class GAN:
         else:
             out = run.sample(n, seed)
         if refine is not None:
-            self.refine_cost_ = run.cost()
+            self.refine_cost_, self.refine_calibration_ = run.cost(), run.calibration.to_dict()
         return out
 
     def _refined(self, method: str, options: dict[str, Any] | None) -> Any:
