@@ -167,10 +167,14 @@ def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Pa
     if refine is not None:
         from ganforge.sampling.refine import refined_figures
 
-        figures["refined"] = refined_figures(run, dataset, draw, refine, refine_options, Path(directory),
-                                             seed, **options)
+        figures["refined"], calibration = refined_figures(run, dataset, draw, refine, refine_options,
+                                                          Path(directory), seed, **options)
     (Path(directory) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
-    if is_table_run(run):  # the report gains its table section
+    if refine is not None:  # the report gains its refinement section and D's reliability curve
+        from ganforge.report.refine_section import plot_reliability
+
+        plot_reliability(calibration, Path(directory) / "plots" / "calibration.png")
+    if is_table_run(run) or refine is not None:  # the report gains its table section
         from ganforge.report import build_report
 
         build_report(directory)

@@ -72,7 +72,10 @@ def test_cli_sample_refined_and_evaluate_side_by_side(capsys, ring8, tmp_path):
     refined = figures["refined"]
     assert refined["method"] == "mh" and refined["cost"]["proposals_per_sample"] == 9
     assert {"high_quality_fraction", "modes_covered", "reverse_kl"} <= set(refined) & set(figures)
-    assert refined["calibration"]["ece_after"] is not None
+    assert refined["calibration"]["ece_after"] is not None and refined["samples"] == 1000
+    report = (ring8 / "report.html").read_text()
+    assert "Refined sampling" in report and "proposals per sample" in report
+    assert (ring8 / "plots" / "calibration.png").is_file() and "reliability" in report
 
 
 @pytest.mark.parametrize("run, needles", [

@@ -206,8 +206,9 @@ def refine_options(options: dict[str, Any] | RefineOptions | None) -> RefineOpti
 
 
 def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, seed: int,
-                    **metric_options: Any) -> dict[str, Any]:
-    """The evaluation figures of refined samples, their cost, and D's calibration, for evaluation.json.
+                    **metric_options: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(figures, calibration): the evaluation figures of refined samples with their cost and D's
+    calibration figures, for evaluation.json; the whole calibration (reliability curves) for the report.
 
     `draw(run_like)` draws the same n samples the plain evaluation drew, from the refined run.
     A table evaluated against held-out rows (--real) calibrates D on them: rows D never trained on.
@@ -223,7 +224,8 @@ def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, see
     figures = evaluate_samples(dataset, samples, seed, run_dir=None if dataset.kind == "table" else run_dir,
                                full=True, **metric_options)  # a table's plots stay the plain samples'
     calibration = refined.calibration.figures
-    return {"method": method, **figures, "cost": refined.cost(),
-            "calibration": {"method": refined.calibration.method, "params": refined.calibration.params
-                            if refined.calibration.method == "logistic" else "see calibration.json",
-                            **{k: calibration.get(k) for k in ("ece_before", "ece_after", "real_rows")}}}
+    summary = {"method": refined.calibration.method, "params": refined.calibration.params
+               if refined.calibration.method == "logistic" else "see calibration.json",
+               **{k: calibration.get(k) for k in ("ece_before", "ece_after", "real_rows")}}
+    return ({"method": method, "samples": len(samples), **figures, "cost": refined.cost(),
+             "calibration": summary}, refined.calibration.to_dict())
