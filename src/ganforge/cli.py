@@ -108,9 +108,11 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            allow_copies: bool = typer.Option(
                False, "--allow-copies", help="tables: keep generated rows equal to a training row"),
            refine: Optional[str] = typer.Option(
-               None, "--refine", help="refine with the calibrated discriminator: drs or mh (default: none)"),
+               None, "--refine", help="refine with the calibrated discriminator: drs, mh or langevin (default: none)"),
            drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
            mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+           langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
+           step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
            calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
            ) -> None:
     """Draw samples from a trained model into a .csv, .npy or .png file."""
@@ -124,7 +126,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
-    refining = _refine_options(refine, drs_percentile, mh_steps, calibration)
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration)
     gan = load(run_dir)
     write_samples(gan.sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables, **refining),
                   output)
@@ -135,7 +137,8 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         print(cost_line(gan.refine_cost_))
 
 
-def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, calibration: str) -> dict[str, Any]:
+def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, langevin_steps: int, step_size: float,
+                    calibration: str) -> dict[str, Any]:
     """sample's and evaluate's refine arguments, checked (sampling/refine.py says what they mean)."""
     if refine is None:
         return {}
@@ -143,7 +146,8 @@ def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, cal
 
     if refine not in REFINERS:
         raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {refine!r}")
-    options = RefineOptions(percentile=percentile, mh_steps=mh_steps, calibration=calibration)
+    options = RefineOptions(percentile=percentile, mh_steps=mh_steps, langevin_steps=langevin_steps,
+                            step_size=step_size, calibration=calibration)
     options.check()
     return {"refine": refine, "refine_options": options}
 
@@ -160,9 +164,11 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              target: Optional[str] = typer.Option(
                  None, "--target", help="tables: label column for ML efficacy (default: the last column)"),
              refine: Optional[str] = typer.Option(
-                 None, "--refine", help="also score samples refined by D: drs or mh (default: none)"),
+                 None, "--refine", help="also score samples refined by D: drs, mh or langevin (default: none)"),
              drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
              mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+             langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
+             step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
              calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
              ) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
@@ -171,7 +177,7 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
-    refining = _refine_options(refine, drs_percentile, mh_steps, calibration)
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration)
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
                            **tables, **refining)
     plain = {k: v for k, v in figures.items() if not isinstance(v, (dict, list))}

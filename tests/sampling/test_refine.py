@@ -36,14 +36,15 @@ def high_quality(points) -> float:
     return toy_metrics(points, load_dataset("ring8").toy, seed=0, n_reference=len(points))["high_quality_fraction"]
 
 
-@pytest.mark.parametrize("method", ["drs", "mh"])
+@pytest.mark.parametrize("method", ["drs", "mh", "langevin"])
 def test_refinement_puts_more_samples_on_the_modes(ring8, method):
     gan = load(ring8)
     plain = high_quality(gan.sample(2000, seed=1))
     refined = high_quality(gan.sample(2000, seed=1, refine=method))
     assert refined > plain + 0.02, (plain, refined)
     cost = gan.refine_cost_
-    assert 0 < cost["acceptance_rate"] <= 1 and cost["proposals_per_sample"] > 1 and cost["samples_per_second"] > 0
+    assert 0 < cost["acceptance_rate"] <= 1 and cost["samples_per_second"] > 0
+    assert cost["proposals_per_sample"] > 1 if method != "langevin" else cost["gradient_steps_per_sample"] == 100
 
 
 def test_seeded_refined_sampling_is_reproducible(ring8):
@@ -90,7 +91,9 @@ def test_runs_without_a_probability_are_refused(capsys, tiny, tmp_path, run, nee
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["--refine", "langevn"], "--refine must be one of drs, mh"),
+    (["--refine", "langevn"], "--refine must be one of drs, mh, langevin"),
+    (["--refine", "langevin", "--calibration", "isotonic"], "use --calibration logistic"),
+    (["--refine", "langevin", "--step-size", "0"], "--step-size must be within (0, 1]"),
     (["--refine", "mh", "--mh-steps", "0"], "--mh-steps must be >= 1"),
     (["--refine", "drs", "--drs-percentile", "101"], "--drs-percentile must be within [0, 100]"),
     (["--refine", "drs", "--calibration", "platt"], "--calibration must be one of logistic, isotonic"),

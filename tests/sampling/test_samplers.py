@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import stats
 
-from ganforge.sampling.samplers import drs, drs_acceptance, mh, mh_acceptance
+from ganforge.sampling.samplers import drs, drs_acceptance, langevin, mh, mh_acceptance
 
 # p_g = N(0, 1.5^2) (G's law), p_t = N(1, 0.7^2) (the data); p_t / p_g is bounded, so rejection is exact.
 G_MEAN, G_STD, T_MEAN, T_STD = 0.0, 1.5, 1.0, 0.7
@@ -89,3 +89,20 @@ def test_samplers_are_reproducible_for_a_seed():
         other = sampler(*problem(7), torch.Generator().manual_seed(9))[0]
         assert torch.equal(first, again)
         assert not torch.equal(first, other)
+
+
+def test_latent_langevin_samples_the_data_law_through_an_identity_generator():
+    # G(z) = z, p_z = p_g = N(0, 1): E(z) = z^2 / 2 - log p_t(z)/p_g(z) = -log p_t(z) + const
+    _, log_ratio = problem(0)
+    sigma_g = torch.distributions.Normal(G_MEAN, 1.0)
+
+    def energy(z):
+        x = z[:, 0].double()
+        ratio = torch.distributions.Normal(T_MEAN, T_STD).log_prob(x) - sigma_g.log_prob(x)
+        return 0.5 * z.pow(2).sum(dim=1) - ratio
+
+    z0 = torch.randn(2000, 1, generator=torch.Generator().manual_seed(10))
+    z, cost = langevin(z0, energy, torch.Generator().manual_seed(11), steps=500, step_size=0.01)
+    assert ks_to_data(z0) < 1e-6 < ks_to_data(z)  # from p_g, which fails the test, to p_t, which passes
+    assert ks_to_data(z) > 0.01
+    assert cost.figures()["gradient_steps_per_sample"] == 500

@@ -24,9 +24,9 @@ from torch import Tensor
 
 from ganforge.diagnostics.calibration import METHODS, Calibration
 from ganforge.errors import UserError
-from ganforge.sampling.samplers import Cost, drs, mh
+from ganforge.sampling.samplers import Cost, drs, langevin, mh
 
-REFINERS = ("drs", "mh")
+REFINERS = ("drs", "mh", "langevin")
 CALIBRATION_FILE = "calibration.json"
 CALIBRATION_ROWS = 5000  # real and generated rows each
 SCORE_CHUNK = 4096
@@ -39,6 +39,8 @@ class RefineOptions:
 
     percentile: float | None = 80.0  # DRS: gamma = this percentile of F(x) over the burn-in; None: gamma 0
     mh_steps: int = 32  # MH: proposals per chain after its first
+    langevin_steps: int = 100  # Langevin: gradient steps in the latent space
+    step_size: float = 0.01  # Langevin: eps in z <- z - eps/2 grad E(z) + sqrt(eps) n
     calibration: str = "logistic"  # or "isotonic"
 
     def check(self) -> None:
@@ -46,6 +48,10 @@ class RefineOptions:
             raise UserError(f"--drs-percentile must be within [0, 100], got {self.percentile}")
         if self.mh_steps < 1:
             raise UserError(f"--mh-steps must be >= 1, got {self.mh_steps}")
+        if self.langevin_steps < 1:
+            raise UserError(f"--langevin-steps must be >= 1, got {self.langevin_steps}")
+        if not 0.0 < self.step_size <= 1.0:
+            raise UserError(f"--step-size must be within (0, 1], got {self.step_size}")
         if self.calibration not in METHODS:
             raise UserError(f"--calibration must be one of {', '.join(METHODS)}, got {self.calibration!r}")
 
@@ -72,12 +78,15 @@ def check_refinable(run, method: str) -> None:
 
 
 class RefinedRun:
-    """The run's sampling interface, with every sample refined by `method` (drs or mh)."""
+    """The run's sampling interface, with every sample refined by `method` (drs, mh or langevin)."""
 
     def __init__(self, run, method: str, options: RefineOptions = RefineOptions(),
                  run_dir: str | Path | None = None, calibration: Calibration | None = None):
         check_refinable(run, method)
         options.check()
+        if method == "langevin" and options.calibration != "logistic":
+            raise UserError("--refine langevin follows the gradient of D's logit: use --calibration logistic "
+                            "(isotonic is a step function, flat almost everywhere)")
         self.run, self.method, self.options = run, method, options
         self.costs: list[Cost] = []
         self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir)
@@ -106,12 +115,42 @@ class RefinedRun:
             c = None if conditions is None else conditions[slots]
             return self.calibration.apply(raw_logits(model, x, c)).cpu()
 
-        if self.method == "drs":
+        if self.method == "langevin":
+            out, cost = self._langevin(n, noise, choices, conditions)
+        elif self.method == "drs":
             out, cost = drs(propose, log_ratio, n, choices, self.options.percentile)
         else:
             out, cost = mh(propose, log_ratio, n, choices, self.options.mh_steps)
         self.costs.append(cost)
         return out
+
+    def _langevin(self, n: int, noise: torch.Generator, choices: torch.Generator,
+                  conditions: Tensor | None) -> tuple[Tensor, Cost]:
+        """Latent Langevin on E(z) = ||z||^2 / 2 - l(G(z)), in chunks; returns G(z) at the end."""
+        model = self.run.model
+        G = model.G_ema if getattr(model, "G_ema", None) is not None else model.G
+        was_training = G.training
+        G.eval()
+        z = torch.randn(n, model.config.noise_dim, generator=noise, device=model.device)  # z ~ N(0, I)
+        c = None if conditions is None else conditions.to(model.device)
+        outs, total = [], Cost("langevin", samples=n)
+        for i in range(0, n, SCORE_CHUNK):
+            ci = None if c is None else c[i:i + SCORE_CHUNK]
+
+            def energy(zi: Tensor) -> Tensor:  # E(z) = ||z||^2 / 2 - a l(G(z)) - b
+                x = G(zi, ci) if ci is not None else G(zi)
+                return 0.5 * zi.pow(2).sum(dim=1) - self.calibration.apply(_row_logits(model, x, ci))
+
+            zi, cost = langevin(z[i:i + SCORE_CHUNK], energy, choices, self.options.langevin_steps,
+                                self.options.step_size)
+            with torch.no_grad():
+                outs.append(G(zi, ci) if ci is not None else G(zi))
+            total.proposals += cost.proposals
+            total.accepted += cost.accepted
+            total.seconds += cost.seconds
+            total.extra = cost.extra
+        G.train(was_training)
+        return torch.cat(outs), total
 
     def cost(self) -> dict[str, Any]:
         """The cost over every call so far (a table may draw again for its conditions and copies)."""
@@ -128,22 +167,27 @@ class RefinedRun:
 
 @torch.no_grad()
 def raw_logits(model, x: Tensor, conditions: Tensor | None = None) -> Tensor:
-    """D's per-row logit, (n,): each row packed with copies of itself, the pack's logit / pack."""
+    """D's per-row logit, (n,) float64, in chunks (see _row_logits)."""
+    out = [_row_logits(model, x[i:i + SCORE_CHUNK].to(model.device),
+                       None if conditions is None else conditions[i:i + SCORE_CHUNK].to(model.device)).double()
+           for i in range(0, x.shape[0], SCORE_CHUNK)]
+    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
+
+
+def _row_logits(model, x: Tensor, c: Tensor | None) -> Tensor:
+    """(m,) per-row logits, differentiable: each row packed with copies of itself, the pack's logit / pack."""
     D = model.D
     pack = getattr(D, "pack", 1)
     was_training = D.training
     D.eval()  # no dropout: a score, not a training pass
-    out = []
-    for i in range(0, x.shape[0], SCORE_CHUNK):
-        rows = x[i:i + SCORE_CHUNK].to(model.device).repeat_interleave(pack, dim=0)  # (m * pack, d)
-        c = None if conditions is None else conditions[i:i + SCORE_CHUNK].to(model.device).repeat_interleave(pack, 0)
-        score = D(rows, c) if c is not None else D(rows)  # (m,)
-        if model.loss.output == "score":  # least squares: D* = p_t / (p_t + p_g) too; read its logit
-            s = score.clamp(SCORE_CLIP, 1 - SCORE_CLIP)
-            score = torch.log(s) - torch.log1p(-s)
-        out.append(score.double() / pack)
+    rows = x.repeat_interleave(pack, dim=0)  # (m * pack, d): row i fills pack i
+    c = None if c is None else c.repeat_interleave(pack, dim=0)
+    score = D(rows, c) if c is not None else D(rows)  # (m,)
+    if model.loss.output == "score":  # least squares: D* = p_t / (p_t + p_g) too; read its logit
+        s = score.clamp(SCORE_CLIP, 1 - SCORE_CLIP)
+        score = torch.log(s) - torch.log1p(-s)
     D.train(was_training)
-    return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
+    return score / pack
 
 
 def calibration_rows(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tensor, Tensor, str]:

@@ -130,7 +130,27 @@ def mh(propose: Propose, log_ratio: LogRatio, n: int, generator: torch.Generator
 
 
 
+def langevin(z: Tensor, energy: Callable[[Tensor], Tensor], generator: torch.Generator, steps: int = 100,
+             step_size: float = 0.01) -> tuple[Tensor, Cost]:
+    """DDLS (Che et al. 2020): Langevin dynamics in G's latent space on the energy
+    E(z) = ||z||^2 / 2 - l(G(z)), whose density p_z(z) e^{l(G(z))} pushes through G to p_g * r = p_t:
+    z <- z - (eps / 2) grad E(z) + sqrt(eps) n, n ~ N(0, I). `energy` maps z (m, k) to (m,)."""
+    cost, start = Cost("langevin", samples=z.shape[0]), time.perf_counter()
+    z = z.detach().clone()
+    for _ in range(steps):
+        z.requires_grad_(True)
+        (grad,) = torch.autograd.grad(energy(z).sum(), z)
+        noise = torch.randn(z.shape, generator=generator).to(z.device)
+        z = (z - 0.5 * step_size * grad + step_size ** 0.5 * noise).detach()
+    cost.proposals = cost.accepted = z.shape[0]  # nothing is rejected: the cost is the gradient steps
+    cost.seconds = time.perf_counter() - start
+    cost.extra = {"langevin_steps": steps, "step_size": step_size, "gradient_steps_per_sample": steps}
+    return z, cost
+
+
 def cost_line(figures: dict) -> str:
     """The cost in one line, for progress output: 'drs: acceptance rate 0.412, 2.43 proposals per sample, ...'."""
-    return (f"{figures['refine']}: acceptance rate {figures['acceptance_rate']:.3f}, "
-            f"{figures['proposals_per_sample']:.2f} proposals per sample, {figures['samples_per_second']:.0f} samples/s")
+    steps = figures.get("gradient_steps_per_sample")
+    work = f"{steps} gradient steps per sample" if steps else f"{figures['proposals_per_sample']:.2f} proposals per sample"
+    return (f"{figures['refine']}: acceptance rate {figures['acceptance_rate']:.3f}, {work}, "
+            f"{figures['samples_per_second']:.0f} samples/s")
