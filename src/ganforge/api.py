@@ -154,7 +154,7 @@ def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Pa
     if refine is not None:
         from ganforge.sampling.refine import check_refinable
 
-        check_refinable(run, refine)  # before any scoring: a wrong run fails at once
+        check_refinable(run, refine, directory)  # before any scoring: a wrong run fails at once
     dataset = run.load_dataset()
     draw = (lambda r: sample_table(r, n, seed)) if is_table_run(run) else (lambda r: r.sample(n, seed))
     if is_table_run(run):

@@ -80,7 +80,7 @@ def test_cli_sample_refined_and_evaluate_side_by_side(capsys, ring8, tmp_path):
 
 
 @pytest.mark.parametrize("run, needles", [
-    ("vae", ["needs a GAN's saved discriminator", "model 'vae' has no discriminator"]),
+    ("vae", ["needs a GAN's saved discriminator", "model 'vae' has none"]),
     ("wgan", ["loss 'wasserstein' gives none", "minimax", "non-saturating"]),
 ])
 def test_runs_without_a_probability_are_refused(capsys, tiny, tmp_path, run, needles):

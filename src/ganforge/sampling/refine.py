@@ -14,7 +14,7 @@ one by one (not whole packs), so a refined sample keeps exactly the rows asked f
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -63,18 +63,40 @@ def probability_losses() -> list[str]:
     return [name for name, loss in losses.items() if loss.output in ("logit", "score")]
 
 
-def check_refinable(run, method: str) -> None:
-    """A one-line UserError unless the run is a GAN with a saved D whose output is a probability."""
+def check_refinable(run, method: str, run_dir: str | Path | None = None):
+    """The run, judged by a D whose output is a probability (a --grid run: its mixture with the
+    best cell's D); a one-line UserError when there is none."""
     if method not in REFINERS:
         raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {method!r}")
+    if hasattr(run.model, "generators"):  # a --grid run: GeneratorMixture
+        if method == "langevin":
+            raise UserError("--refine langevin needs one generator; a --grid run samples a mixture (use drs or mh)")
+        run = replace(run, model=_judged_mixture(run, run_dir))
     model = run.model
     if getattr(model, "D", None) is None:
-        what = ("a --grid run keeps its generators' mixture but no discriminator"
-                if hasattr(model, "generators") else f"model {run.config.model!r} has no discriminator")
-        raise UserError(f"--refine {method} needs a GAN's saved discriminator; {what}")
+        raise UserError(f"--refine {method} needs a GAN's saved discriminator; model {run.config.model!r} has none")
     if model.loss.output not in ("logit", "score"):
         raise UserError(f"--refine {method} reads D as a probability; loss {run.config.loss!r} gives none "
                         f"(refinement supports: {', '.join(probability_losses())})")
+    return run
+
+
+def _judged_mixture(run, run_dir: str | Path | None) -> SimpleNamespace:
+    """A --grid run's mixture with the D of its best cell (the cell whose neighbourhood the mixture
+    is), read from the grid checkpoint. That D trained against the neighbourhood's generators, so
+    the calibration on the mixture's own samples is what makes its logit a ratio for the mixture."""
+    from ganforge.distributed.mixture import build_gan, load_flat
+    from ganforge.training.checkpoint import load_checkpoint
+
+    if run_dir is None:
+        raise UserError("refining a --grid run reads its cells' discriminators: load it from its run directory")
+    tensors, state = load_checkpoint(Path(run_dir))
+    if "grid.discriminators" not in tensors:
+        raise UserError(f"the --grid run in {run_dir} saved no discriminators; nothing can refine its samples")
+    gan = build_gan(run.config, run.encoder, run.model.device)
+    load_flat(gan.D, tensors["grid.discriminators"][int(state["mixture"]["cell"])])
+    return SimpleNamespace(D=gan.D.eval(), loss=gan.loss, device=run.model.device, config=run.config,
+                           conditional=False, sample=run.model.sample)
 
 
 class RefinedRun:
@@ -82,7 +104,7 @@ class RefinedRun:
 
     def __init__(self, run, method: str, options: RefineOptions = RefineOptions(),
                  run_dir: str | Path | None = None, calibration: Calibration | None = None):
-        check_refinable(run, method)
+        run = check_refinable(run, method, run_dir)
         options.check()
         if method == "langevin" and options.calibration != "logistic":
             raise UserError("--refine langevin follows the gradient of D's logit: use --calibration logistic "
@@ -162,6 +184,7 @@ class RefinedRun:
             total.proposals += cost.proposals
             total.accepted += cost.accepted
             total.seconds += cost.seconds
+            total.burn_in += cost.burn_in
         return total.figures()
 
 
@@ -261,6 +284,7 @@ def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, see
     from ganforge.metrics.evaluate import evaluate_samples
 
     opts = refine_options(options)
+    run = check_refinable(run, method, run_dir)  # a --grid run: its mixture, judged by its best cell's D
     holdout = dataset.meta.get("holdout")
     real = None if holdout is None else Dataset(name="holdout", dim=dataset.dim, table=holdout, meta=dataset.meta)
     refined = RefinedRun(run, method, opts, run_dir, load_or_fit_calibration(run, opts.calibration, run_dir, real))

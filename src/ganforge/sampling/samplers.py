@@ -37,11 +37,14 @@ class Cost:
     proposals: int = 0
     accepted: int = 0
     seconds: float = 0.0
+    burn_in: int = 0  # proposals scored only to set the sampler up (DRS's D_max and gamma)
     extra: dict = field(default_factory=dict)
 
     def figures(self) -> dict:
-        rate = self.accepted / max(self.proposals, 1)
-        return {"refine": self.method, "acceptance_rate": rate, "samples": self.samples, "proposals": self.proposals,
+        """acceptance_rate: kept / judged after the burn-in; proposals_per_sample: everything drawn / kept."""
+        rate = self.accepted / max(self.proposals - self.burn_in, 1)
+        return {"refine": self.method, "acceptance_rate": rate, "samples": self.samples,
+                "proposals": self.proposals, "burn_in": self.burn_in,
                 "proposals_per_sample": self.proposals / max(self.samples, 1),
                 "samples_per_second": self.samples / max(self.seconds, 1e-9), **self.extra}
 
@@ -67,7 +70,7 @@ def drs(propose: Propose, log_ratio: LogRatio, n: int, generator: torch.Generato
     D_max and gamma come from a burn-in of proposals; D_max grows whenever a larger logit turns
     up (as in the paper), so the rule stays a valid rejection bound as far as D's maximum is known.
     """
-    cost, start = Cost("drs", samples=n), time.perf_counter()
+    cost, start = Cost("drs", samples=n, burn_in=burn_in), time.perf_counter()
     slots = torch.randint(0, n, (burn_in,), generator=generator)  # burn-in under the slots' conditions
     burn = log_ratio(propose(slots), slots).double()
     cost.proposals += burn_in
