@@ -45,3 +45,11 @@ def test_a_saved_calibration_reads_back_the_same(tmp_path):
     x = np.linspace(-3, 3, 13)
     assert np.array_equal(again.apply(x), calibration.apply(x))
     assert not (tmp_path / "calibration.json.tmp").exists()
+
+
+def test_a_near_half_discriminator_is_still_calibrated():
+    # A good run's D: logits 100 times narrower, the same odds: slope 100, intercept -1
+    real, fake = constructed()
+    calibration = Calibration.fit(real / 100, fake / 100, "logistic")
+    assert calibration.params["slope"] == pytest.approx(100.0, rel=0.05)
+    assert calibration.params["intercept"] == pytest.approx(-1.0, abs=0.05)

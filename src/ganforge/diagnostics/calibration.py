@@ -59,8 +59,12 @@ class Calibration:
         if method == "logistic":  # q = sigmoid(a l + b); a = 1, b = 0 when D is already calibrated
             from sklearn.linear_model import LogisticRegression
 
-            model = LogisticRegression(C=1e6, max_iter=1000).fit(fit_l[:, None], fit_y)
-            params = {"slope": float(model.coef_[0, 0]), "intercept": float(model.intercept_[0])}
+            # Fitted on the standardised logit u = (l - m) / s: a near-1/2 D has logits ~0.01 wide, whose
+            # gradients fall under the solver's tolerance at once. a u + b = (a / s) l + (b - a m / s).
+            m, s = float(fit_l.mean()), float(fit_l.std()) or 1.0
+            model = LogisticRegression(C=1e6, max_iter=1000).fit(((fit_l - m) / s)[:, None], fit_y)
+            a, b = float(model.coef_[0, 0]), float(model.intercept_[0])
+            params = {"slope": a / s, "intercept": b - a * m / s}
         elif method == "isotonic":  # q = a non-decreasing step function of l, read by interpolation
             from sklearn.isotonic import IsotonicRegression
 

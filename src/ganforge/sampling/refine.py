@@ -29,6 +29,7 @@ from ganforge.sampling.samplers import Cost, drs, langevin, mh
 REFINERS = ("drs", "mh", "langevin")
 CALIBRATION_FILE = "calibration.json"
 CALIBRATION_ROWS = 5000  # real and generated rows each
+CALIBRATION_VERSION = 2  # a saved calibration of another version is fitted again
 SCORE_CHUNK = 4096
 SCORE_CLIP = 1e-4  # least-squares D outputs are read as probabilities inside [clip, 1 - clip]
 
@@ -246,13 +247,14 @@ def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None,
     if path is not None and path.is_file() and real is None:
         try:
             saved = Calibration.from_dict(json.loads(path.read_text()))
-            if saved.method == method and saved.figures.get("step") == run.step:
+            if (saved.method, saved.figures.get("step"), saved.figures.get("version")) == \
+                    (method, run.step, CALIBRATION_VERSION):
                 return saved
         except (ValueError, KeyError, TypeError):
             pass  # unreadable or from an older format: fitted again below
     real_logits, fake_logits, source = calibration_rows(run, real=real)
     calibration = Calibration.fit(real_logits.numpy(), fake_logits.numpy(), method, seed=run.config.seed)
-    calibration.figures.update({"step": run.step, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
+    calibration.figures.update({"step": run.step, "version": CALIBRATION_VERSION, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
     if path is not None:
         try:
             calibration.save(path)
