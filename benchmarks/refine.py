@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/refine.py --datasets ring8,grid25 --seeds 11,12,13,14,15
     .venv/bin/python benchmarks/refine.py --datasets pima,adult --seeds 1
-    .venv/bin/python benchmarks/refine.py --datasets digits --seeds 1
+    .venv/bin/python benchmarks/refine.py --datasets digits --seeds 1      # or an images path (MNIST's IDX files)
     .venv/bin/python benchmarks/refine.py --smoke      # ring8 and Pima, 1 seed, short runs: every key, in a minute or two
 
 Each run trains once with the default options (or --steps / --set), then `ganforge.evaluate`
