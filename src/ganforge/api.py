@@ -52,7 +52,8 @@ class GAN:
         discrete columns) and none copies a training row unless `allow_copies`.
 
         refine="drs" or "mh" refines the samples with the calibrated discriminator (see
-        sampling/refine.py; `refine_options`: percentile, mh_steps, calibration); its cost is
+        sampling/refine.py; `refine_options`: percentile, mh_steps, langevin_steps,
+        step_size, calibration, calibration_rows); its cost is
         then in `refine_cost_`, D's calibration in
         `refine_calibration_`. Successive calls give new samples; a given seed always gives the same ones.
         """
@@ -85,9 +86,9 @@ class GAN:
         from ganforge.sampling.refine import RefinedRun, refine_options
 
         options = refine_options(options)
-        refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None),
-                             self._calibrations.get(options.calibration))
-        self._calibrations[options.calibration] = refined.calibration
+        key = (options.calibration, options.calibration_rows)
+        refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None), self._calibrations.get(key))
+        self._calibrations[key] = refined.calibration
         return refined
 
     def save(self, directory: str | Path) -> Path:
@@ -119,7 +120,7 @@ class GAN:
         self.history_ = run.records
         self.summary_ = run.summary
         self._sample_rng = torch.Generator().manual_seed(run.config.seed + 3)
-        self._calibrations: dict[str, Any] = {}  # D's calibration per method, fitted when first refined
+        self._calibrations: dict[tuple, Any] = {}  # D's calibration per (method, rows), fitted when first refined
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "run_"):

@@ -114,6 +114,8 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
            step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
            calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+           calibration_rows: Optional[Path] = typer.Option(
+               None, "--calibration-rows", help="tables: CSV of real rows D never trained on, to calibrate D on"),
            ) -> None:
     """Draw samples from a trained model into a .csv, .npy or .png file."""
     from ganforge.api import load
@@ -126,7 +128,8 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
-    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration)
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
+                               calibration_rows)
     gan = load(run_dir)
     write_samples(gan.sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables, **refining),
                   output)
@@ -138,7 +141,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
 
 
 def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, langevin_steps: int, step_size: float,
-                    calibration: str) -> dict[str, Any]:
+                    calibration: str, calibration_rows: Optional[Path] = None) -> dict[str, Any]:
     """sample's and evaluate's refine arguments, checked (sampling/refine.py says what they mean)."""
     if refine is None:
         return {}
@@ -147,7 +150,8 @@ def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, lan
     if refine not in REFINERS:
         raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {refine!r}")
     options = RefineOptions(percentile=percentile, mh_steps=mh_steps, langevin_steps=langevin_steps,
-                            step_size=step_size, calibration=calibration)
+                            step_size=step_size, calibration=calibration,
+                            calibration_rows=str(calibration_rows) if calibration_rows else None)
     options.check()
     return {"refine": refine, "refine_options": options}
 

@@ -5,18 +5,22 @@ import pandas as pd
 import pytest
 
 from ganforge.api import GAN
+from ganforge.errors import UserError
+
+
+def table(n: int, seed: int) -> pd.DataFrame:
+    # x depends on colour: red ~ N(-2, 0.3), blue ~ N(3, 0.5); y ~ x / 2. A briefly trained G
+    # spreads x widely; within colour=blue, D knows x belongs near 3.
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "blue"], n, p=[0.6, 0.4])
+    x = np.where(colour == "red", rng.normal(-2, 0.3, n), rng.normal(3, 0.5, n)).round(3)
+    return pd.DataFrame({"x": x, "y": (0.5 * x + rng.normal(0, 0.2, n)).round(3), "colour": colour})
 
 
 @pytest.fixture(scope="module")
 def gan():
-    # x depends on colour: red ~ N(-2, 0.3), blue ~ N(3, 0.5); y ~ x / 2. A briefly trained G
-    # spreads x widely; within colour=blue, D knows x belongs near 3.
-    rng = np.random.default_rng(0)
-    colour = rng.choice(["red", "blue"], 600, p=[0.6, 0.4])
-    x = np.where(colour == "red", rng.normal(-2, 0.3, 600), rng.normal(3, 0.5, 600)).round(3)
-    table = pd.DataFrame({"x": x, "y": (0.5 * x + rng.normal(0, 0.2, 600)).round(3), "colour": colour})
     return GAN(steps=300, seed=0, log_every=100, eval_samples=320, generator_hidden=[64, 64],
-               discriminator_hidden=[64, 64]).fit(table, progress=False)
+               discriminator_hidden=[64, 64]).fit(table(600, 0), progress=False)
 
 
 @pytest.mark.parametrize("method", ["drs", "mh"])
@@ -33,3 +37,14 @@ def test_a_table_without_held_out_rows_says_its_calibration_saw_them(gan):
     gan.sample(50, seed=0, refine="drs")
     assert "training rows (D saw them" in gan.refine_calibration_["real_rows"]
     assert gan.refine_cost_["refine"] == "drs" and gan.refine_cost_["samples"] >= 50
+
+
+def test_held_out_rows_calibrate_d_when_given(gan, tmp_path):
+    table(300, 1).to_csv(tmp_path / "held_out.csv", index=False)
+    rows = gan.sample(200, seed=2, where={"colour": "blue"}, refine="drs",
+                      refine_options={"calibration_rows": str(tmp_path / "held_out.csv")})
+    assert gan.refine_calibration_["real_rows"] == "300 held-out real rows"
+    assert set(rows["colour"]) == {"blue"}
+    table(50, 2)[["x", "colour"]].to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(UserError, match="lacks column 'y'"):
+        gan.sample(10, seed=0, refine="mh", refine_options={"calibration_rows": str(tmp_path / "short.csv")})

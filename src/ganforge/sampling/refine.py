@@ -43,6 +43,7 @@ class RefineOptions:
     langevin_steps: int = 100  # Langevin: gradient steps in the latent space
     step_size: float = 0.01  # Langevin: eps in z <- z - eps/2 grad E(z) + sqrt(eps) n
     calibration: str = "logistic"  # or "isotonic"
+    calibration_rows: str | None = None  # tables: a CSV of real rows D never trained on, to calibrate on
 
     def check(self) -> None:
         if self.percentile is not None and not 0.0 <= self.percentile <= 100.0:
@@ -112,7 +113,8 @@ class RefinedRun:
                             "(isotonic is a step function, flat almost everywhere)")
         self.run, self.method, self.options = run, method, options
         self.costs: list[Cost] = []
-        self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir)
+        real = held_out_rows(run, options.calibration_rows) if options.calibration_rows else None
+        self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir, real)
 
     def __getattr__(self, name: str) -> Any:  # encoder, model, config, decode... are the run's
         return getattr(self.run, name)
@@ -214,7 +216,7 @@ def _row_logits(model, x: Tensor, c: Tensor | None) -> Tensor:
     return score / pack
 
 
-def calibration_rows(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tensor, Tensor, str]:
+def calibration_logits(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tensor, Tensor, str]:
     """(real logits, generated logits, where the real rows came from), scored like sampling scores.
 
     Toy data: fresh draws of the known distribution (D never saw them: it is continuous and
@@ -252,7 +254,7 @@ def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None,
                 return saved
         except (ValueError, KeyError, TypeError):
             pass  # unreadable or from an older format: fitted again below
-    real_logits, fake_logits, source = calibration_rows(run, real=real)
+    real_logits, fake_logits, source = calibration_logits(run, real=real)
     calibration = Calibration.fit(real_logits.numpy(), fake_logits.numpy(), method, seed=run.config.seed)
     calibration.figures.update({"step": run.step, "version": CALIBRATION_VERSION, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
     if path is not None:
@@ -261,6 +263,24 @@ def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None,
         except OSError:  # a read-only run directory: the calibration is used, not kept
             pass
     return calibration
+
+
+def held_out_rows(run, path: str | Path):
+    """A table's held-out real rows (a CSV with the training columns) as a Dataset to calibrate on."""
+    from ganforge.data.dataset import Dataset
+    from ganforge.data.table_sampling import is_table_run
+    from ganforge.data.tabular import load_table
+
+    if not is_table_run(run):
+        raise UserError("--calibration-rows takes held-out rows of a table; toy data calibrates on fresh draws")
+    if not Path(path).is_file():
+        raise UserError(f"--calibration-rows {path}: no such file")
+    table = load_table(Path(path)).table
+    names = run.encoder.column_names
+    missing = [name for name in names if name not in table.columns]
+    if missing:
+        raise UserError(f"--calibration-rows {path} lacks column {missing[0]!r} of the training data")
+    return Dataset(name=str(path), dim=len(names), table=table[names].reset_index(drop=True))
 
 
 def refine_options(options: dict[str, Any] | RefineOptions | None) -> RefineOptions:
