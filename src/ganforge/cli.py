@@ -197,6 +197,8 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
         cal = figures["refined"]["calibration"]
         print(f"D's calibration ({cal['method']}): expected calibration error {cal['ece_before']:.3f} before, "
               f"{cal['ece_after']:.3f} after; real rows: {cal['real_rows']}")
+        if "d_star_mae_after" in cal:
+            print(f"mean |D - D*|: {cal['d_star_mae_before']:.3f} before calibration, {cal['d_star_mae_after']:.3f} after")
     else:
         _print_table(f"evaluation of {run_dir}", plain)
     if figures.get("column_shape_scores"):  # a table: its weakest columns and pairs

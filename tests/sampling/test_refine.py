@@ -68,12 +68,13 @@ def test_cli_sample_refined_and_evaluate_side_by_side(capsys, ring8, tmp_path):
     assert code == 0 and "acceptance rate" in out and "proposals per sample" in out and "samples/s" in out
     assert len((tmp_path / "s.csv").read_text().splitlines()) == 501  # header + 500 rows
     code, out, _ = cli(capsys, "evaluate", ring8, "-n", "1000", "--refine", "mh", "--mh-steps", "8")
-    assert code == 0 and "expected calibration error" in out
+    assert code == 0 and "expected calibration error" in out and "mean |D - D*|" in out
     figures = json.loads((ring8 / "evaluation.json").read_text())
     refined = figures["refined"]
     assert refined["method"] == "mh" and refined["cost"]["proposals_per_sample"] == 9
     assert {"high_quality_fraction", "modes_covered", "reverse_kl"} <= set(refined) & set(figures)
     assert refined["calibration"]["ece_after"] is not None and refined["samples"] == 1000
+    assert 0 <= refined["calibration"]["d_star_mae_after"] <= 1  # D against D* = p_t / (p_t + p_g)
     report = (ring8 / "report.html").read_text()
     assert "Refined sampling" in report and "proposals per sample" in report
     assert (ring8 / "plots" / "calibration.png").is_file() and "reliability" in report

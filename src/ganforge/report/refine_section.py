@@ -51,7 +51,13 @@ def refine_section(run_dir: Path, figures_html: str, format_value) -> str:
     calibration = refined.get("calibration", {})
     note = (f"<p>Samples refined by <b>{escape(refined['method'])}</b> with the discriminator "
             f"(D's calibrated logit estimates log p_t/p_g): {escape(said)}. D was calibrated on "
-            f"{escape(str(calibration.get('real_rows')))}.</p>")
+            f"{escape(str(calibration.get('real_rows')))}, expected calibration error "
+            f"{escape(format_value(calibration.get('ece_before')))} before and "
+            f"{escape(format_value(calibration.get('ece_after')))} after."
+            + (f" Against the optimal D* = p_t/(p_t + p_g), mean |D - D*| is "
+               f"{escape(format_value(calibration['d_star_mae_before']))} before calibration and "
+               f"{escape(format_value(calibration['d_star_mae_after']))} after." if "d_star_mae_after" in calibration
+               else "") + "</p>")
     table = (f"<table><tr><th>figure</th><th>plain</th><th>{escape(refined['method'])}</th></tr>"
              + "".join(rows) + "</table>")
     return (f'<section id="refinement">\n<h2>Refined sampling</h2>\n{note}\n{table}\n{figures_html}\n</section>')

@@ -314,8 +314,35 @@ def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, see
     figures = evaluate_samples(dataset, samples, seed, run_dir=None if dataset.kind == "table" else run_dir,
                                full=True, **metric_options)  # a table's plots stay the plain samples'
     calibration = refined.calibration.figures
-    summary = {"method": refined.calibration.method, "params": refined.calibration.params
+    distance = d_star_distance(run, refined.calibration, dataset, seed) if dataset.kind == "toy" else {}
+    summary = {"method": refined.calibration.method, **distance, "params": refined.calibration.params
                if refined.calibration.method == "logistic" else "see calibration.json",
                **{k: calibration.get(k) for k in ("ece_before", "ece_after", "real_rows")}}
     return ({"method": method, "samples": len(samples), **figures, "cost": refined.cost(),
              "calibration": summary}, refined.calibration.to_dict())
+
+
+def d_star_distance(run, calibration: Calibration, dataset, seed: int, n: int = 2000) -> dict[str, float]:
+    """Mean |D(x) - D*(x)| with D read raw and calibrated, for a 1D/2D toy law with a density (else {}).
+
+    D* = p_t / (p_t + p_g) with p_g estimated from G's samples (diagnostics/theory.py), at points
+    spread over both; D(x) = sigmoid(l) before, sigmoid(a l + b) (or the isotonic map) after.
+    """
+    import numpy as np
+
+    from ganforge.diagnostics.theory import estimate_generator_density, optimal_discriminator, points_for_mae
+
+    toy = dataset.toy
+    if not getattr(toy, "has_density", False) or toy.dim not in (1, 2):
+        return {}
+    generated = np.asarray(run.sample(n, seed + 1), dtype=np.float64)
+    real = toy.sample(n, torch.Generator().manual_seed(seed + 2)).double().numpy()
+    log_p_gen = estimate_generator_density(generated)
+    if log_p_gen is None:
+        return {}
+    points = points_for_mae(real, generated)
+    d_star = optimal_discriminator(toy.log_density(points), log_p_gen(points))
+    logits = raw_logits(run.model, run.encoder.transform(torch.as_tensor(points, dtype=torch.float32))).numpy()
+    sigmoid = lambda l: 1.0 / (1.0 + np.exp(-l))  # noqa: E731
+    return {"d_star_mae_before": float(np.mean(np.abs(sigmoid(logits) - d_star))),
+            "d_star_mae_after": float(np.mean(np.abs(sigmoid(calibration.apply(logits)) - d_star)))}
