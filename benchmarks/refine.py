@@ -70,7 +70,8 @@ def one_run(name: str, seed: int, args, overrides: dict, folder: Path) -> dict:
     GAN(**options).fit(data, out=out, overwrite=True, progress=False)
     result = {"seed": seed, "train_seconds": time.perf_counter() - start}
     for method in args.methods:
-        figures = evaluate(out, n=args.samples, seed=seed, real=real, refine=method)
+        figures = evaluate(out, n=args.samples, seed=seed, real=real, refine=method,
+                           refine_options={"score": args.score})
         kind = "table" if real else ("images" if "fid" in figures else "toy")
         keep = [k for k in FIGURES[kind] if k in figures]
         result["kind"] = kind
@@ -120,6 +121,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="training steps (default: the run defaults)")
     parser.add_argument("--samples", type=int, default=2500)
     parser.add_argument("--set", action="append", default=[], help="KEY=VALUE training option")
+    parser.add_argument("--score", default="row", choices=("row", "pack"), help="how a packed D scores (tables)")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
@@ -130,6 +132,7 @@ def main() -> None:
     args.methods = [m for m in args.methods.split(",") if m]
     overrides = parse_overrides(args.set)
     result = {"smoke": bool(args.smoke), **environment(), "methods": args.methods, "samples": args.samples,
+              "score": args.score,
               "datasets": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for name in [d for d in args.datasets.split(",") if d]:

@@ -53,7 +53,7 @@ class GAN:
 
         refine="drs" or "mh" refines the samples with the calibrated discriminator (see
         sampling/refine.py; `refine_options`: percentile, mh_steps, langevin_steps,
-        step_size, calibration, calibration_rows); its cost is
+        step_size, calibration, calibration_rows, score); its cost is
         then in `refine_cost_`, D's calibration in
         `refine_calibration_`. Successive calls give new samples; a given seed always gives the same ones.
         """
@@ -86,7 +86,7 @@ class GAN:
         from ganforge.sampling.refine import RefinedRun, refine_options
 
         options = refine_options(options)
-        key = (options.calibration, options.calibration_rows)
+        key = (options.calibration, options.calibration_rows, options.score)
         refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None), self._calibrations.get(key))
         self._calibrations[key] = refined.calibration
         return refined

@@ -114,6 +114,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
            step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
            calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+           score: str = typer.Option("row", "--score", help="packed D: score each row (row) or accept whole packs (pack)"),
            calibration_rows: Optional[Path] = typer.Option(
                None, "--calibration-rows", help="tables: CSV of real rows D never trained on, to calibrate D on"),
            ) -> None:
@@ -129,7 +130,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
     refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
-                               calibration_rows)
+                               calibration_rows, score)
     gan = load(run_dir)
     write_samples(gan.sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables, **refining),
                   output)
@@ -141,7 +142,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
 
 
 def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, langevin_steps: int, step_size: float,
-                    calibration: str, calibration_rows: Optional[Path] = None) -> dict[str, Any]:
+                    calibration: str, calibration_rows: Optional[Path] = None, score: str = "row") -> dict[str, Any]:
     """sample's and evaluate's refine arguments, checked (sampling/refine.py says what they mean)."""
     if refine is None:
         return {}
@@ -151,7 +152,7 @@ def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, lan
         raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {refine!r}")
     options = RefineOptions(percentile=percentile, mh_steps=mh_steps, langevin_steps=langevin_steps,
                             step_size=step_size, calibration=calibration,
-                            calibration_rows=str(calibration_rows) if calibration_rows else None)
+                            calibration_rows=str(calibration_rows) if calibration_rows else None, score=score)
     options.check()
     return {"refine": refine, "refine_options": options}
 
@@ -174,6 +175,7 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
              step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
              calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+             score: str = typer.Option("row", "--score", help="packed D: score each row (row) or accept whole packs (pack)"),
              ) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
     from ganforge.api import evaluate as evaluate_run
@@ -181,7 +183,8 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
-    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration)
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
+                               score=score)
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
                            **tables, **refining)
     plain = {k: v for k, v in figures.items() if not isinstance(v, (dict, list))}

@@ -114,3 +114,13 @@ def test_a_packed_discriminator_scores_each_row_packed_with_itself():
     expected = torch.stack([D(x[i:i + 1].repeat(3, 1))[0] for i in range(2)]) / 3
     assert torch.allclose(raw_logits(model, x).float(), expected, atol=1e-6)
     assert D.training is False  # raw_logits restores the mode it found
+
+
+def test_a_pack_of_distinct_rows_is_scored_as_d_sees_it():
+    torch.manual_seed(0)
+    D = TableDiscriminator(2, [8], pack=3, dropout=0.5)
+    model = type("Model", (), {"D": D, "device": torch.device("cpu"),
+                               "loss": type("Loss", (), {"output": "logit"})()})()
+    packs = torch.randn(4, 3, 2)  # 4 packs of 3 rows
+    D.eval()
+    assert torch.allclose(raw_logits(model, packs).float(), D(packs.reshape(12, 2)), atol=1e-6)

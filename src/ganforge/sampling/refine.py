@@ -44,6 +44,8 @@ class RefineOptions:
     step_size: float = 0.01  # Langevin: eps in z <- z - eps/2 grad E(z) + sqrt(eps) n
     calibration: str = "logistic"  # or "isotonic"
     calibration_rows: str | None = None  # tables: a CSV of real rows D never trained on, to calibrate on
+    score: str = "row"  # a packed D (pack > 1): "row" scores each row packed with copies of itself;
+    # "pack" scores packs of `pack` fresh rows as D trained on them, and DRS / MH accept whole packs
 
     def check(self) -> None:
         if self.percentile is not None and not 0.0 <= self.percentile <= 100.0:
@@ -54,6 +56,8 @@ class RefineOptions:
             raise UserError(f"--langevin-steps must be >= 1, got {self.langevin_steps}")
         if not 0.0 < self.step_size <= 1.0:
             raise UserError(f"--step-size must be within (0, 1], got {self.step_size}")
+        if self.score not in ("row", "pack"):
+            raise UserError(f"--score must be row or pack, got {self.score!r}")
         if self.calibration not in METHODS:
             raise UserError(f"--calibration must be one of {', '.join(METHODS)}, got {self.calibration!r}")
 
@@ -114,7 +118,9 @@ class RefinedRun:
         self.run, self.method, self.options = run, method, options
         self.costs: list[Cost] = []
         real = held_out_rows(run, options.calibration_rows) if options.calibration_rows else None
-        self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir, real)
+        self.packed = options.score == "pack" and getattr(run.model.D, "pack", 1) > 1 and method != "langevin"
+        self.calibration = calibration or load_or_fit_calibration(run, options.calibration, run_dir, real,
+                                                                  packed=self.packed)
 
     def __getattr__(self, name: str) -> Any:  # encoder, model, config, decode... are the run's
         return getattr(self.run, name)
@@ -140,7 +146,9 @@ class RefinedRun:
             c = None if conditions is None else conditions[slots]
             return self.calibration.apply(raw_logits(model, x, c)).cpu()
 
-        if self.method == "langevin":
+        if self.packed:
+            out, cost = self._by_packs(n, noise, choices, conditions)
+        elif self.method == "langevin":
             out, cost = self._langevin(n, noise, choices, conditions)
         elif self.method == "drs":
             out, cost = drs(propose, log_ratio, n, choices, self.options.percentile)
@@ -148,6 +156,37 @@ class RefinedRun:
             out, cost = mh(propose, log_ratio, n, choices, self.options.mh_steps)
         self.costs.append(cost)
         return out
+
+    def _by_packs(self, n: int, noise: torch.Generator, choices: torch.Generator,
+                  conditions: Tensor | None) -> tuple[Tensor, Cost]:
+        """DRS or MH over packs of `pack` rows, scored as D trained: the optimal packed D's odds are
+        prod p_t(x_i) / prod p_g(x_i), so accepted packs follow p_t in every row. Row i of the n
+        asked keeps its condition; the last pack is filled with conditions from the start."""
+        model = self.run.model
+        pack = model.D.pack
+        packs = -(-n // pack)
+        conds = None if conditions is None else conditions[torch.arange(packs * pack) % n]
+
+        def rows_of(slots: Tensor) -> Tensor:
+            return (slots[:, None] * pack + torch.arange(pack)).reshape(-1)  # (m * pack,)
+
+        def propose(slots: Tensor) -> Tensor:
+            c = None if conds is None else conds[rows_of(slots)]
+            x = model.sample(len(slots) * pack, noise, c) if c is not None else model.sample(len(slots) * pack, noise)
+            return x.view(len(slots), pack, -1)  # (m, pack, d)
+
+        def log_ratio(x: Tensor, slots: Tensor) -> Tensor:
+            c = None if conds is None else conds[rows_of(slots)].view(len(slots), pack, -1)
+            return self.calibration.apply(raw_logits(model, x, c)).cpu()
+
+        if self.method == "drs":
+            out, cost = drs(propose, log_ratio, packs, choices, self.options.percentile)
+        else:
+            out, cost = mh(propose, log_ratio, packs, choices, self.options.mh_steps)
+        cost.extra["scored_by"] = f"packs of {pack}"
+        cost.samples = packs  # figures per pack; samples per second in rows below
+        cost.extra["rows_per_second"] = packs * pack / max(cost.seconds, 1e-9)
+        return out.reshape(packs * pack, -1)[:n], cost
 
     def _langevin(self, n: int, noise: torch.Generator, choices: torch.Generator,
                   conditions: Tensor | None) -> tuple[Tensor, Cost]:
@@ -201,13 +240,18 @@ def raw_logits(model, x: Tensor, conditions: Tensor | None = None) -> Tensor:
 
 
 def _row_logits(model, x: Tensor, c: Tensor | None) -> Tensor:
-    """(m,) per-row logits, differentiable: each row packed with copies of itself, the pack's logit / pack."""
+    """(m,) logits, differentiable: of each row (m, d), packed with copies of itself, the pack's logit
+    / pack; or of each pack (m, pack, d) of distinct rows, as D trained on them."""
     D = model.D
     pack = getattr(D, "pack", 1)
     was_training = D.training
     D.eval()  # no dropout: a score, not a training pass
-    rows = x.repeat_interleave(pack, dim=0)  # (m * pack, d): row i fills pack i
-    c = None if c is None else c.repeat_interleave(pack, dim=0)
+    if x.dim() == 3:  # packs of rows: D's own input, its logit as it is
+        rows, pack = x.reshape(-1, x.shape[-1]), 1
+        c = None if c is None else c.reshape(-1, c.shape[-1])
+    else:
+        rows = x.repeat_interleave(pack, dim=0)  # (m * pack, d): row i fills pack i
+        c = None if c is None else c.repeat_interleave(pack, dim=0)
     score = D(rows, c) if c is not None else D(rows)  # (m,)
     if model.loss.output == "score":  # least squares: D* = p_t / (p_t + p_g) too; read its logit
         s = score.clamp(SCORE_CLIP, 1 - SCORE_CLIP)
@@ -216,7 +260,7 @@ def _row_logits(model, x: Tensor, c: Tensor | None) -> Tensor:
     return score / pack
 
 
-def calibration_logits(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tensor, Tensor, str]:
+def calibration_logits(run, n: int = CALIBRATION_ROWS, real=None, packed: bool = False) -> tuple[Tensor, Tensor, str]:
     """(real logits, generated logits, where the real rows came from), scored like sampling scores.
 
     Toy data: fresh draws of the known distribution (D never saw them: it is continuous and
@@ -235,28 +279,35 @@ def calibration_logits(run, n: int = CALIBRATION_ROWS, real=None) -> tuple[Tenso
     seed = run.config.seed + 7_777_777  # a stream of its own, never the training one
     view = SimpleNamespace(dataset=dataset, encoder=run.encoder, model=run.model, shard=None,
                            data_rng=torch.Generator().manual_seed(seed))
-    x, c_real, c_fake = split_batch(batch_source(view, n)())
     model = run.model
-    fake = model.sample(n, torch.Generator(model.device).manual_seed(seed + 1), c_fake) if c_fake is not None \
-        else model.sample(n, torch.Generator(model.device).manual_seed(seed + 1))
+    pack = model.D.pack if packed else 1
+    rows = (n // 2) * pack if packed else n  # packed: n / 2 packs of each kind
+    x, c_real, c_fake = split_batch(batch_source(view, rows)())
+    fake = model.sample(rows, torch.Generator(model.device).manual_seed(seed + 1), c_fake) if c_fake is not None \
+        else model.sample(rows, torch.Generator(model.device).manual_seed(seed + 1))
+    if packed:  # (packs, pack, d), and their conditions alike
+        x, fake = x.view(-1, pack, x.shape[-1]), fake.view(-1, pack, fake.shape[-1])
+        c_real = None if c_real is None else c_real.view(-1, pack, c_real.shape[-1])
+        c_fake = None if c_fake is None else c_fake.view(-1, pack, c_fake.shape[-1])
     return raw_logits(model, x, c_real), raw_logits(model, fake, c_fake), source
 
 
-def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None, real=None) -> Calibration:
+def load_or_fit_calibration(run, method: str, run_dir: str | Path | None = None, real=None,
+                            packed: bool = False) -> Calibration:
     """The calibration saved in run_dir/calibration.json when it fits this checkpoint and method
     (and no held-out rows were given), else a new fit, saved there."""
     path = Path(run_dir) / CALIBRATION_FILE if run_dir is not None else None
     if path is not None and path.is_file() and real is None:
         try:
             saved = Calibration.from_dict(json.loads(path.read_text()))
-            if (saved.method, saved.figures.get("step"), saved.figures.get("version")) == \
-                    (method, run.step, CALIBRATION_VERSION):
+            if (saved.method, saved.figures.get("step"), saved.figures.get("version"), saved.figures.get("packed")) \
+                    == (method, run.step, CALIBRATION_VERSION, packed):
                 return saved
         except (ValueError, KeyError, TypeError):
             pass  # unreadable or from an older format: fitted again below
-    real_logits, fake_logits, source = calibration_logits(run, real=real)
+    real_logits, fake_logits, source = calibration_logits(run, real=real, packed=packed)
     calibration = Calibration.fit(real_logits.numpy(), fake_logits.numpy(), method, seed=run.config.seed)
-    calibration.figures.update({"step": run.step, "version": CALIBRATION_VERSION, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
+    calibration.figures.update({"step": run.step, "version": CALIBRATION_VERSION, "packed": packed, "real_rows": source, "pack": getattr(run.model.D, "pack", 1)})
     if path is not None:
         try:
             calibration.save(path)
@@ -309,7 +360,9 @@ def refined_figures(run, dataset, draw, method: str, options, run_dir: Path, see
     run = check_refinable(run, method, run_dir)  # a --grid run: its mixture, judged by its best cell's D
     holdout = dataset.meta.get("holdout")
     real = None if holdout is None else Dataset(name="holdout", dim=dataset.dim, table=holdout, meta=dataset.meta)
-    refined = RefinedRun(run, method, opts, run_dir, load_or_fit_calibration(run, opts.calibration, run_dir, real))
+    packed = opts.score == "pack" and getattr(run.model.D, "pack", 1) > 1 and method != "langevin"
+    refined = RefinedRun(run, method, opts, run_dir, load_or_fit_calibration(run, opts.calibration, run_dir, real,
+                                                                             packed=packed))
     samples = draw(refined)
     figures = evaluate_samples(dataset, samples, seed, run_dir=None if dataset.kind == "table" else run_dir,
                                full=True, **metric_options)  # a table's plots stay the plain samples'
