@@ -144,7 +144,7 @@ class RefinedRun:
 
         def log_ratio(x: Tensor, slots: Tensor) -> Tensor:
             c = None if conditions is None else conditions[slots]
-            return self.calibration.apply(raw_logits(model, x, c)).cpu()
+            return self.calibration.apply(raw_logits(model, x, c))
 
         if self.packed:
             out, cost = self._by_packs(n, noise, choices, conditions)
@@ -177,7 +177,7 @@ class RefinedRun:
 
         def log_ratio(x: Tensor, slots: Tensor) -> Tensor:
             c = None if conds is None else conds[rows_of(slots)].view(len(slots), pack, -1)
-            return self.calibration.apply(raw_logits(model, x, c)).cpu()
+            return self.calibration.apply(raw_logits(model, x, c))
 
         if self.method == "drs":
             out, cost = drs(propose, log_ratio, packs, choices, self.options.percentile)
@@ -232,9 +232,9 @@ class RefinedRun:
 
 @torch.no_grad()
 def raw_logits(model, x: Tensor, conditions: Tensor | None = None) -> Tensor:
-    """D's per-row logit, (n,) float64, in chunks (see _row_logits)."""
+    """D's per-row (or per-pack) logit, (n,) float64 on the CPU, in chunks (see _row_logits)."""
     out = [_row_logits(model, x[i:i + SCORE_CHUNK].to(model.device),
-                       None if conditions is None else conditions[i:i + SCORE_CHUNK].to(model.device)).double()
+                       None if conditions is None else conditions[i:i + SCORE_CHUNK].to(model.device)).double().cpu()
            for i in range(0, x.shape[0], SCORE_CHUNK)]
     return torch.cat(out) if out else torch.zeros(0, dtype=torch.float64)
 
