@@ -4,6 +4,7 @@ Run from the repository root (OMP_NUM_THREADS=1; --jobs 2 runs two trainings at 
 
     .venv/bin/python benchmarks/coevolution.py --jobs 2 --lineage-grids 2x2,3x3:1 --mnist-lineage   # ~30 min
     .venv/bin/python benchmarks/coevolution.py --seeds 1 --lineage-grids 2x2 --mnist ''   # a quicker look
+    .venv/bin/python benchmarks/coevolution.py --smoke   # seconds: every part at tiny sizes (256 MNIST images)
 
 grid25 quality, two settings side by side, each against the same single GAN trained for `--updates`
 steps (one G update per step; the default 12,000 is where the single GAN has converged: 25/25 modes):
@@ -48,7 +49,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from common import emit, environment, log  # benchmarks/common.py
+from common import emit, environment, log, mnist_sample  # benchmarks/common.py
 
 TOY_FIGURES = ("modes_covered", "high_quality_fraction", "reverse_kl", "js_divergence")
 IMAGE_FIGURES = ("fid", "fid_floor", "class_tvd", "class_tvd_floor", "classes_present", "kid")
@@ -85,7 +86,7 @@ def train_one(task: dict) -> dict:
     import torch
 
     from ganforge.config import TrainConfig
-    from ganforge.training.run import train
+    from ganforge.launch import train
 
     torch.set_num_threads(1)
     dataset, name = None, task["data"]
@@ -179,7 +180,7 @@ def mnist_tasks(args) -> tuple[list[dict], dict]:
     """The MNIST trainings, sized by a calibration run here: (tasks, facts about the calibration)."""
     path = Path(args.mnist)
     log("MNIST: calibration (steps per second of the single GAN)")
-    for steps in (20, 400):  # the first also trains the image feature extractor, which the second reuses
+    for steps in args.calibration_steps:  # the first also trains the image feature extractor, which the second reuses
         probe = train_one({"data": "mnist", "path": str(path), "seed": 0, "setting": "probe", "model": "single",
                            "generator_updates": steps,
                            "options": {**LIPIZZANER_MNIST, "seed": 0, "steps": steps, "log_every": steps}})
@@ -233,7 +234,7 @@ def scaling(generations: int, batches: int, cell_training: str) -> dict:
             "speedup": speedup, "target": 1.7, "target_met": speedup >= 1.7}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--updates", type=int, default=12000, help="G updates of the single GAN (grid25)")
@@ -252,13 +253,22 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--out", help="also write the JSON to this file")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny settings (1 seed, 40 updates, 2x2 grids, 256 MNIST images): checks the script runs")
+    args = parser.parse_args(argv)
+    args.calibration_steps = (20, 400)
+    if args.smoke:
+        args.seeds, args.updates, args.batches, args.total_grids, args.lineage_grids = 1, 40, 10, "2x2", "2x2"
+        args.jobs, args.mnist_seeds, args.mnist_seconds, args.calibration_steps = 1, 1, 0.2, (10, 40)
+        args.scaling_generations, args.scaling_batches = 2, 5
+        args.work = tempfile.TemporaryDirectory(prefix="ganforge-smoke-")  # removed when main returns
+        args.mnist = str(mnist_sample(256, Path(args.work.name)))
     args.total_grids = [g for g in args.total_grids.split(",") if g]
     args.lineage_grids = [g for g in args.lineage_grids.split(",") if g]
     if min(args.seeds, args.updates, args.batches, args.scaling_generations, args.jobs, args.mnist_seeds) <= 0:
         raise SystemExit("error: --seeds, --updates, --batches, --jobs, --mnist-seeds and --scaling-generations "
                          "must be > 0")
-    result = {"environment": environment(), "jobs": args.jobs, "command": " ".join(sys.argv[1:])}
+    result = {"benchmark": "coevolution", "smoke": args.smoke, "environment": environment(), "jobs": args.jobs, "command": " ".join(sys.argv[1:])}
     started = time.perf_counter()
     if not args.skip_quality:
         tasks, mnist = toy_tasks(args), None

@@ -6,9 +6,12 @@ import json
 import os
 import platform
 import sys
+from pathlib import Path
 
 import torch
 import yaml
+
+MNIST_TEST = "../shared/datasets/mnist/t10k-images-idx3-ubyte.gz"
 
 
 def log(message: str) -> None:
@@ -39,3 +42,16 @@ def emit(result: dict, out: str | None) -> None:
     if out:
         with open(out, "w") as handle:
             handle.write(text + "\n")
+
+
+def mnist_sample(n: int, folder: Path) -> Path:
+    """The first n MNIST test images with their labels as folder/mnist-N.npz (the smoke modes' data)."""
+    import numpy as np
+
+    from ganforge.data.dataset import load_dataset
+
+    path = Path(folder) / f"mnist-{n}.npz"
+    if not path.exists():
+        dataset = load_dataset(MNIST_TEST)
+        np.savez(path, images=dataset.images[:n].numpy(), labels=dataset.labels[:n].numpy())
+    return path

@@ -5,6 +5,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/images.py                                  # 10 min per model, 3 seeds
     .venv/bin/python benchmarks/images.py --budget-seconds 150 --seeds 2 --out images.json
     .venv/bin/python benchmarks/images.py --set batch_size=128             # try other ganforge options
+    .venv/bin/python benchmarks/images.py --smoke      # seconds: 256 MNIST test images, 1 s per model
 
 Both models train for --budget-seconds of wall clock each, one after the other, with the same
 torch thread count (--threads, default 1), seed by seed (ours, then the reference), so machine
@@ -38,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common import emit, environment, log, parse_overrides  # benchmarks/common.py
+from common import emit, environment, log, mnist_sample, parse_overrides  # benchmarks/common.py
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import load_dataset
 from ganforge.metrics.images import evaluate_images
@@ -117,9 +118,9 @@ def train_reference(images: torch.Tensor, seed: int, budget: float, n_eval: int)
 
 # --- ganforge ---------------------------------------------------------------------------------------
 
-def train_ganforge(seed: int, budget: float, n_eval: int, threads: int, overrides: dict, dataset):
+def train_ganforge(data: str, seed: int, budget: float, n_eval: int, threads: int, overrides: dict, dataset):
     """(generated images, steps, seconds, config) of ganforge's model for MNIST, trained for `budget` seconds."""
-    config = TrainConfig.from_dict({"data": MNIST, "seed": seed, "threads": threads, **overrides})
+    config = TrainConfig.from_dict({"data": data, "seed": seed, "threads": threads, **overrides})
     run = new_run(config, dataset)
     next_batch = batch_source(run, run.config.batch_size)
     steps, started = 0, time.perf_counter()
@@ -146,7 +147,7 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-seconds", type=float, default=600.0, help="training wall clock per model and seed")
     parser.add_argument("--seeds", type=int, default=3)
@@ -155,13 +156,21 @@ def main() -> None:
     parser.add_argument("--work", default="runs/bench-images", help="folder for the cached feature extractor")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="ganforge option override")
     parser.add_argument("--out", help="also write the JSON here")
-    args = parser.parse_args()
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny settings (256 MNIST test images, 1 s per model, 1 seed): checks the script runs")
+    args = parser.parse_args(argv)
+    if min(args.budget_seconds, args.seeds, args.threads, args.eval_samples) <= 0:
+        parser.error("--budget-seconds, --seeds, --threads and --eval-samples must be > 0")
     overrides = parse_overrides(args.set)
     torch.set_num_threads(args.threads)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
+    data = MNIST
+    if args.smoke:
+        args.budget_seconds, args.seeds, args.eval_samples = 1.0, 1, 256
+        data = str(mnist_sample(256, work))
 
-    dataset = load_dataset(MNIST)
+    dataset = load_dataset(data)
     log(f"MNIST: {tuple(dataset.images.shape)}; training the feature extractor (cached in {work})")
     started = time.perf_counter()
     score(dataset, dataset.images[:16].numpy(), 0, work)  # builds / loads the feature space once
@@ -170,7 +179,7 @@ def main() -> None:
     ours, reference, config = [], [], None
     for seed in range(args.seeds):
         log(f"seed {seed}: ganforge DCGAN for {args.budget_seconds:.0f} s")
-        samples, steps, seconds, config = train_ganforge(seed, args.budget_seconds, args.eval_samples,
+        samples, steps, seconds, config = train_ganforge(data, seed, args.budget_seconds, args.eval_samples,
                                                          args.threads, overrides, dataset)
         row = {"seed": seed, "steps": steps, "seconds": seconds,
                "images_per_second": steps * config.batch_size * config.discriminator_steps / seconds,
@@ -190,7 +199,8 @@ def main() -> None:
     met = {"fid_ratio": ratios["fid"] <= TARGETS["fid_ratio_max"],
            "class_tvd": all(r["class_tvd"] <= TARGETS["class_tvd_max"] for r in ours),
            "images_per_second_ratio": ratios["images_per_second"] >= TARGETS["images_per_second_ratio_min"]}
-    emit({"benchmark": "images", "data": "MNIST train (60,000 28x28)", "budget_seconds": args.budget_seconds,
+    emit({"benchmark": "images", "smoke": args.smoke,
+          "data": "MNIST test, first 256 (smoke)" if args.smoke else "MNIST train (60,000 28x28)", "budget_seconds": args.budget_seconds,
           "threads": args.threads, "eval_samples": args.eval_samples, "overrides": overrides,
           "ganforge_config": {k: getattr(config, k) for k in ("batch_size", "noise_dim", "generator_hidden",
                                                               "discriminator_hidden", "lr_generator", "ema", "r1")},

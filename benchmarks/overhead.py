@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/overhead.py                     # default config, 3 rounds
     .venv/bin/python benchmarks/overhead.py --steps 1000 --rounds 5 --threads 1 --out overhead.json
+    .venv/bin/python benchmarks/overhead.py --smoke             # seconds: one round of 40 steps
 
 Both sides train the same thing from the default TrainConfig (or `--set KEY=VALUE` overrides) on
 ring8: the same MLPGenerator / MLPDiscriminator (ganforge.nets.mlp) with the same sizes, batch,
@@ -37,10 +38,10 @@ import torch.nn.functional as F
 
 from common import emit, environment, log, parse_overrides  # benchmarks/common.py
 from ganforge.config import TrainConfig
+from ganforge.data.encoders import ENCODER_FIT_SAMPLES
 from ganforge.data.toy import RING8
 from ganforge.nets.mlp import MLPDiscriminator, MLPGenerator
 from ganforge.training.run import train
-from ganforge.training.state import ENCODER_FIT_SAMPLES
 
 TARGET = 0.95
 UNSUPPORTED = {  # options the bare loop does not implement: it must do the same work as ours
@@ -123,7 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a TrainConfig option for both sides (repeatable)")
     parser.add_argument("--out", default=None, help="also write the JSON to this file")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny settings (one round of 40 steps): checks the script runs, not a figure")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.steps, args.rounds = 40, 1
+        args.set = ["log_every=20", "eval_samples=500"] + args.set
+    if args.rounds < 1 or (args.steps is not None and args.steps < 1):
+        parser.error("--rounds and --steps must be >= 1")
 
     overrides = parse_overrides(args.set)
     if args.steps is not None:
@@ -155,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio_e2e = [o / b for o, b in zip(ours_e2e, bare_e2e)]
     ratio_loop = [o / b for o, b in zip(ours_loop, bare_loop)]
     result = {
-        "benchmark": "overhead",
+        "benchmark": "overhead", "smoke": args.smoke,
         "config": {k: v for k, v in config.to_dict().items() if k not in ("device",)},
         "overrides": overrides,
         "environment": environment(),

@@ -6,9 +6,9 @@ and SDV 2.0.0's GaussianCopula, CTGAN and TVAE synthesizers. Prints JSON.
     .venv/bin/python benchmarks/tabular.py --datasets adult --seeds 1
     .venv/bin/python benchmarks/tabular.py --smoke      # Pima, 1 seed, 2 epochs each: every figure, in a minute
 
-Every model trains on the same split with the same torch thread count, for the same number of
-epochs where it has epochs (passes over the training rows: CTGAN's definition, max(1, rows //
-batch) steps an epoch); GaussianCopula and the independent baseline fit in closed form. Each
+Every model trains on the same split with the same torch thread count; the peers for --epochs
+(their default 300), ganforge for its own default budget (a table's default epochs, see
+docs/tables.md) unless --ganforge-epochs is given; GaussianCopula and the independent baseline fit in closed form. Each
 draws as many rows as the training set has, and the same functions score them against the same
 real rows: SDMetrics' Quality Report (column shapes, pair trends) against the training rows;
 detection (a gradient-boosted classifier telling real training rows from synthetic ones, ROC AUC
@@ -69,14 +69,12 @@ def load(name: str, seed: int, root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     raise SystemExit(f"error: unknown dataset {name!r} (pima, adult)")
 
 
-def fit_ganforge(train: pd.DataFrame, epochs: int, seed: int, threads: int, overrides: dict, model: str = "gan"):
+def fit_ganforge(train: pd.DataFrame, epochs: int | None, seed: int, threads: int, overrides: dict,
+                 model: str = "gan"):
+    """ganforge at its own defaults (a table's default budget in epochs), or at `epochs` when given."""
     from ganforge import GAN
 
-    from ganforge.data.table_encoder import table_defaults
-
-    batch = overrides.get("batch_size", table_defaults("gan")["batch_size"])
-    steps = epochs * max(1, len(train) // batch)
-    options = {"steps": steps, **overrides} if model == "gan" else {}
+    options = {**({"epochs": epochs} if epochs else {}), **overrides} if model == "gan" else {}
     started = time.perf_counter()
     gan = GAN(**{"model": model, "seed": seed, "threads": threads, **options}).fit(train, progress=False)
     seconds = time.perf_counter() - started
@@ -124,9 +122,9 @@ def fit_sdv(name: str, train: pd.DataFrame, columns: list[dict], epochs: int, se
 
 
 def fit_model(name: str, train: pd.DataFrame, columns: list[dict], epochs: int, seed: int, threads: int,
-              overrides: dict) -> tuple[Callable[[int], pd.DataFrame], float, dict]:
+              overrides: dict, ganforge_epochs: float | None = None) -> tuple[Callable[[int], pd.DataFrame], float, dict]:
     if name == "ganforge":
-        return fit_ganforge(train, epochs, seed, threads, overrides)
+        return fit_ganforge(train, ganforge_epochs, seed, threads, overrides)
     if name == "independent":
         return fit_ganforge(train, epochs, seed, threads, {}, model="independent")
     if name == "ctgan":
@@ -168,6 +166,7 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def run_dataset(name: str, epochs: int, seeds: int, threads: int, overrides: dict, models: list[str],
+                ganforge_epochs: float | None,
                 root: Path) -> dict:
     from ganforge.data.tabular import infer_columns, prepare_table
 
@@ -180,7 +179,8 @@ def run_dataset(name: str, epochs: int, seeds: int, threads: int, overrides: dic
             f"discrete {[c['name'] for c in columns if c['kind'] == 'categorical']}")
         for model in models:
             torch.set_num_threads(threads)  # a peer may change it while fitting
-            sample, seconds, extra = fit_model(model, train, columns, epochs, seed, threads, overrides)
+            sample, seconds, extra = fit_model(model, train, columns, epochs, seed, threads, overrides,
+                                               ganforge_epochs)
             figures = {"fit_seconds": seconds, **extra, **score(train, test, sample(len(train)), columns, target, seed)}
             log(f"  {model:<19} {seconds:7.1f} s  quality {figures['quality_score']:.3f}  detection AUC "
                 f"{figures['detection_auc']:.3f}  F1 {figures['ml_f1_synthetic']:.3f} (real {figures['ml_f1_real']:.3f})")
@@ -219,7 +219,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="pima,adult", help="comma-separated: pima, adult")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs of every model that has them (default: pima 300, adult 300)")
+                        help="epochs of every peer that has them (default: pima 300, adult 300)")
+    parser.add_argument("--ganforge-epochs", type=float, default=None,
+                        help="ganforge's epochs (default: its own default budget for a table)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for every model")
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of: {', '.join(MODELS)}")
@@ -231,6 +233,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.datasets, args.seeds, args.epochs = SMOKE["datasets"], SMOKE["seeds"], args.epochs or SMOKE["epochs"]
+        args.ganforge_epochs = args.ganforge_epochs or SMOKE["epochs"]
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
@@ -245,7 +248,8 @@ def main() -> None:
               "ganforge_options": overrides, "figures": list(FIGURES)}
     for name in [d.strip() for d in args.datasets.split(",") if d.strip()]:
         epochs = args.epochs or DEFAULT_EPOCHS[name]
-        result[name] = run_dataset(name, epochs, args.seeds, args.threads, overrides, models, Path(args.data_root))
+        result[name] = run_dataset(name, epochs, args.seeds, args.threads, overrides, models, args.ganforge_epochs,
+                                   Path(args.data_root))
     emit(result, args.out)
 
 

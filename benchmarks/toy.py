@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python benchmarks/toy.py --seeds 2 --datasets grid25 --steps 2000 --out toy.json
     .venv/bin/python benchmarks/toy.py --set lr_generator=1e-3 --set ema=0.999   # try other options
     .venv/bin/python benchmarks/toy.py --threads 2          # torch threads (default: the config's, 1)
+    .venv/bin/python benchmarks/toy.py --smoke              # seconds: one seed of ring8, 40 steps
 
 Each run is `GAN(seed=s).fit(name, progress=False)`: no per-dataset tuning. `--steps` and `--set
 KEY=VALUE` (any TrainConfig option, YAML-typed value) override the defaults for every run, and the
@@ -98,7 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads for every run (default: the config's, 1)")
     parser.add_argument("--out", default=None, help="also write the JSON to this file")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny settings (one seed of ring8, 40 steps): checks the script runs, in seconds")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.seeds, args.datasets = 1, "ring8"
+        args.set = ["steps=40", "log_every=20", "eval_samples=500"] + args.set
     if args.seeds < 1:
         parser.error("--seeds must be >= 1")
 
@@ -124,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
     config = TrainConfig.from_dict(overrides)
     result = {
-        "benchmark": "toy",
+        "benchmark": "toy", "smoke": args.smoke,
         "config": {k: v for k, v in config.to_dict().items() if k not in ("data", "seed")},
         "overrides": overrides,
         "eval_samples": config.eval_samples,

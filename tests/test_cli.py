@@ -202,7 +202,7 @@ def test_corrupted_checkpoint_is_a_user_error(capsys, run_copy, tmp_path, how):
 # --- sample and evaluate ------------------------------------------------------------------------
 
 def test_sample_bad_arguments(capsys, run_dir, tmp_path):
-    assert_user_error(cli(capsys, "sample", run_dir, "-n", "10", "-o", tmp_path / "x.txt"), ".csv, .npy or .png")
+    assert_user_error(cli(capsys, "sample", run_dir, "-n", "10", "-o", tmp_path / "x.txt"), ".csv, .parquet, .npy or .png")
     assert_user_error(cli(capsys, "sample", run_dir, "-n", "0", "-o", tmp_path / "x.csv"), "-n must be > 0")
     assert_user_error(cli(capsys, "sample", run_dir, "-n", "-4", "-o", tmp_path / "x.csv"), "-n must be > 0")
     assert_user_error(cli(capsys, "sample", run_dir, "-n", "ten", "-o", tmp_path / "x.csv"), "-n")

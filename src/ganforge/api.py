@@ -1,4 +1,4 @@
-"""The Python facade, scikit-learn style: GAN(...).fit(data) -> self; .sample(n); .save(dir); load(dir)."""
+"""The Python facade, scikit-learn style: GAN(...).fit(data) -> self; .sample(n); .sample_to_file(path, n); .save(dir); load(dir)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import Any
 import numpy as np
 import torch
 
+import ganforge.catalog  # noqa: F401  (fills every registry)
 from ganforge.comparison import DEFAULT_MODELS
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import IN_MEMORY, Dataset
 from ganforge.data.points import check_points
 from ganforge.errors import UserError
 from ganforge.registry import datasets
-from ganforge.training.run import read_summary, train
+from ganforge.launch import train
+from ganforge.training.run import read_summary
 from ganforge.training.state import TrainedRun, load_run
 
 
@@ -36,8 +38,8 @@ class GAN:
 
     def fit(self, data: Any, out: str | Path | None = None, overwrite: bool = False,
             progress: bool = True) -> "GAN":
-        """Trains on `data`: a built-in name, a path to a .npy/.csv of points, or an array / DataFrame
-        of shape (n, d). With `out`, also writes the run directory (config, metrics, report...)."""
+        """Trains on `data`: a built-in name, a path (.npy/.csv of points, a .csv or .parquet table,
+        images), or an array / DataFrame of shape (n, d). With `out`, also writes the run directory (config, metrics, report...)."""
         dataset, name = _as_dataset(data)
         config = TrainConfig.from_dict({**self.options, "data": name}, origin="GAN options")
         self._adopt(train(config, dataset, out=out, overwrite=overwrite, progress=progress))
@@ -90,6 +92,39 @@ class GAN:
         refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None), self._calibrations.get(key))
         self._calibrations[key] = refined.calibration
         return refined
+
+    def sample_to_file(self, path: str | Path, n: int, seed: int | None = None, where: dict[str, Any] | None = None,
+                       allow_copies: bool = False, label: int | None = None, overwrite: bool = False,
+                       progress: bool = False, refine: str | None = None,
+                       refine_options: dict[str, Any] | None = None) -> Path:
+        """Writes n samples to `path` (.csv, .parquet, .npy or .png by its suffix) and returns it;
+        `refine` and `refine_options` as in sample (the cost then in `refine_cost_`).
+
+        A table is drawn and written in chunks (memory bounded by the chunk, not n), each chunk
+        from a seed derived from `seed`, under a temporary name moved into place when complete:
+        an existing file is replaced only by a whole one, and only with overwrite=True.
+        """
+        self._check_fitted()
+        path = Path(path)
+        if n <= 0:
+            raise UserError(f"the number of samples must be > 0, got {n}")
+        if path.exists() and not overwrite:
+            raise UserError(f"{path} exists; use --overwrite (overwrite=True) to replace it")
+        from ganforge.data.table_sampling import is_table_run
+        from ganforge.io import write_samples
+
+        if is_table_run(self.run_) and label is None:
+            from ganforge.chunked_sampling import write_table_samples
+
+            if seed is None:
+                seed = int(torch.randint(0, 2**62, (1,), generator=self._sample_rng))
+            run = self.run_ if refine is None else self._refined(refine, refine_options)
+            write_table_samples(run, path, n, seed, where, allow_copies, progress)
+            if refine is not None:
+                self.refine_cost_, self.refine_calibration_ = run.cost(), run.calibration.to_dict()
+        else:
+            write_samples(self.sample(n, seed, where, allow_copies, label, refine, refine_options), path)
+        return path
 
     def save(self, directory: str | Path) -> Path:
         """Writes config.yaml and the checkpoint to `directory`; `ganforge.load` reads it back."""

@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any, Optional
 
 import importlib
+import warnings
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
-import ganforge.data.dataset  # noqa: F401  (registers the built-in datasets)
-import ganforge.losses  # noqa: F401  (registers the losses)
-import ganforge.models.catalog  # noqa: F401  (registers every model)
-from ganforge.config import CHOICES, HELP, TrainConfig, read_yaml
-from ganforge.errors import UserError
+from ganforge.config import CHOICES, HELP, TrainConfig, check_seed, read_yaml
+from ganforge.errors import DataWarning, UserError
 from ganforge.registry import datasets, losses, models
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,6 +25,9 @@ out_console = Console()
 
 # Options that --resume accepts: everything else comes from the run's own configuration.
 RESUME_OVERRIDES = ("steps", "device", "generations")
+# Commands that load the library (torch and every registry), and `compare --data` that trains; the
+# others (--help, datasets, explain, compare DIR...) start without it, so they answer at once.
+LIBRARY_COMMANDS = ("train", "sample", "evaluate")
 
 
 def _train_options() -> list[inspect.Parameter]:
@@ -51,7 +53,7 @@ def _train_options() -> list[inspect.Parameter]:
 
 def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quiet: bool, **given: Any) -> None:
     """Train a model and write a run directory: config, metrics, checkpoint, plots and report."""
-    from ganforge.training.run import train as run_training
+    from ganforge.launch import train as run_training
 
     given = {k: v for k, v in given.items() if v is not None}
     if resume:
@@ -90,8 +92,15 @@ def _train_command(out: Path = typer.Option(..., "--out", "-o", help="run direct
 
 
 _signature = inspect.signature(_train_command)
-_train_command.__signature__ = _signature.replace(
-    parameters=[p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD] + _train_options())
+
+
+def _install_train_options() -> None:
+    """train's --options from TrainConfig, with the choices the registries hold now."""
+    _train_command.__signature__ = _signature.replace(
+        parameters=[p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD] + _train_options())
+
+
+_install_train_options()
 _train_command.__doc__ = train.__doc__
 app.command("train")(_train_command)
 
@@ -99,7 +108,7 @@ app.command("train")(_train_command)
 @app.command("sample")
 def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one written by GAN.save)"),
            n: int = typer.Option(..., "-n", help="number of samples"),
-           output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .npy or .png"),
+           output: Path = typer.Option(..., "-o", "--output", help="file to write: .csv, .parquet, .npy or .png"),
            seed: int = typer.Option(0, "--seed", help="sampling seed"),
            label: Optional[int] = typer.Option(None, "--label", help="class to draw (a model trained with --conditional)"),
            overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing output file"),
@@ -118,13 +127,13 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            calibration_rows: Optional[Path] = typer.Option(
                None, "--calibration-rows", help="tables: CSV of real rows D never trained on, to calibrate D on"),
            ) -> None:
-    """Draw samples from a trained model into a .csv, .npy or .png file."""
+    """Draw samples from a trained model into a .csv, .parquet, .npy or .png file (tables: in chunks)."""
     from ganforge.api import load
     from ganforge.data.table_sampling import parse_where
-    from ganforge.io import write_samples
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
+    check_seed(seed)
     if output.exists() and not overwrite:
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
@@ -132,8 +141,7 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
     refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
                                calibration_rows, score)
     gan = load(run_dir)
-    write_samples(gan.sample(n, seed=seed, **({"label": label} if label is not None else {}), **tables, **refining),
-                  output)
+    gan.sample_to_file(output, n, seed=seed, label=label, overwrite=overwrite, progress=True, **tables, **refining)
     print(f"wrote {n} samples to {output}")
     if refine:
         from ganforge.sampling.samplers import cost_line
@@ -182,6 +190,7 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
 
     if n <= 0:
         raise UserError(f"-n must be > 0, got {n}")
+    check_seed(seed)
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
     refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
                                score=score)
@@ -218,9 +227,10 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
 @app.command("explain")
 def explain_run(run_dir: Path = typer.Argument(..., help="a run directory")) -> None:
     """Say in plain words what happened in a run: the diagnosis and the theory figures."""
-    from ganforge.api import explain
+    from ganforge.diagnostics.explain import explain
+    from ganforge.training.summary import read_summary
 
-    print(explain(run_dir))
+    print(explain(read_summary(run_dir)))
 
 
 @app.command("compare")
@@ -228,7 +238,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
             data: Optional[str] = typer.Option(None, "--data", help="dataset to train every model on"),
             models_: Optional[str] = typer.Option(
                 None, "--models", help="comma-separated models (default: gan,vae,gmmn,gmm,gaussian; "
-                                       f"known: {', '.join(models.names())})"),
+                                       "`ganforge train --help` lists them under --model)"),
             out: Optional[Path] = typer.Option(None, "--out", "-o", help="directory for the runs and the comparison"),
             steps: Optional[int] = typer.Option(None, "--steps", help="training steps of each model"),
             seed: int = typer.Option(0, "--seed", help="random seed shared by every model"),
@@ -239,6 +249,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
     from ganforge.comparison import DEFAULT_MODELS, compare_runs, markdown, write_comparison
     from ganforge.comparison import compare as run_comparison
 
+    check_seed(seed)
     if runs:
         given = [flag for flag, value in (("--data", data), ("--models", models_), ("--steps", steps),
                                           ("--config", config)) if value is not None]
@@ -268,7 +279,7 @@ def compare(runs: Optional[list[Path]] = typer.Argument(None, help="run director
 @app.command("datasets")
 def list_datasets() -> None:
     """List the built-in datasets."""
-    import ganforge.data.catalog  # noqa: F401  (the built-ins of every data module, e.g. digits)
+    import ganforge.data.builtins  # noqa: F401  (the toys and digits; no torch)
 
     table = Table("name", "dim", "description")
     for name, dist in datasets.items():
@@ -291,8 +302,34 @@ def _print_table(title: str, figures: dict[str, Any]) -> None:
     out_console.print(table)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None, _default=warnings.showwarning) -> None:
+    """ganforge's own warnings as one `warning: ...` line (rank 0 alone under torchrun); others as Python shows them."""
+    if not issubclass(category, DataWarning):
+        _default(message, category, filename, lineno, file, line)
+    elif os.environ.get("RANK", "0") == "0":
+        print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the app and turns every user mistake into one line on stderr, exit 2."""
+    with warnings.catch_warnings():  # restored on return: main() may run inside a test
+        warnings.simplefilter("always", DataWarning)
+        warnings.showwarning = _show_warning
+        _main(argv)
+
+
+def _loads_library(argv: list[str] | None) -> bool:
+    """Whether the command asked for trains or loads a model (not `ganforge`, `--help`, datasets...)."""
+    args = sys.argv[1:] if argv is None else argv
+    name = next((a for a in args if not a.startswith("-")), None)
+    return name in LIBRARY_COMMANDS or (name == "compare" and any(a.startswith("--data") for a in args))
+
+
+def _main(argv: list[str] | None) -> None:
+    if _loads_library(argv):
+        import ganforge.catalog  # noqa: F401  (every registry: the options list their choices)
+
+        _install_train_options()
     command = typer.main.get_command(app)
     # typer runs on click, or on its own vendored copy of it in newer releases: use whichever it has.
     errors = importlib.import_module(typer.BadParameter.__module__)

@@ -8,14 +8,15 @@ import math
 import sys
 from html import escape
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ganforge.config import TrainConfig
-from ganforge.data.dataset import Dataset, load_dataset
 from ganforge.errors import UserError
-from ganforge.models.catalog import suggested_options
 from ganforge.registry import metrics as metric_figures, models
-from ganforge.training.run import check_run_dir, read_summary, train
+from ganforge.training.summary import read_summary
+
+if TYPE_CHECKING:
+    from ganforge.data.base import Dataset
 
 DEFAULT_MODELS = ("gan", "vae", "gmmn", "gmm", "gaussian")
 # Each model's own figures from its last log: likelihoods (the VAE's ELBO bounds its own), errors.
@@ -29,7 +30,7 @@ SAMPLE_PLOTS = ("samples.png", "samples_grid.png", "table_columns.png")
 
 def quality_figures() -> list[str]:
     """Every modality's quality figures, in table order (the `metrics` registry)."""
-    import ganforge.metrics.catalog  # noqa: F401  (registers every modality's figures)
+    import ganforge.metrics.figure_catalog  # noqa: F401  (registers every modality's figures; no torch)
 
     return [name for name, _ in metric_figures.in_order()]
 
@@ -57,6 +58,11 @@ def compare(data: str, model_names: str | Sequence[str] = DEFAULT_MODELS, out: s
     `options` apply to every model (a model's suggested options fill in what they leave out);
     closed-form fits ignore `steps`. Returns the table: one dict per model.
     """
+    # Here, not at the top: comparing finished runs (compare_runs) needs none of the training side.
+    from ganforge.data.dataset import load_dataset
+    from ganforge.launch import train
+    from ganforge.models.catalog import suggested_options
+    from ganforge.training.run import check_run_dir
 
     names = model_list(model_names)
     options = dict(options or {})

@@ -21,6 +21,7 @@ class TrainConfig:
     model: str = "gan"
     loss: str = "non-saturating"
     steps: int = 12000
+    epochs: float = 0.0  # finite data: passes over the rows, steps = epochs * rows / batch; 0 = --steps
     batch_size: int = 256
     noise_dim: int = 8
     generator_hidden: list[int] = field(default_factory=lambda: [64, 64, 64])
@@ -115,7 +116,7 @@ class TrainConfig:
                 raise UserError(f"{_flag(f.name)} must be a finite number, got {value}")
         positive = ["steps", "batch_size", "noise_dim", "lr_generator", "lr_discriminator",
                     "discriminator_steps", "generator_steps", "pack", "log_every",
-                    "checkpoint_every", "eval_samples", "equilibrium_window", "gmm_max_components"]
+                    "checkpoint_every", "eval_samples", "equilibrium_window", "gmm_max_components", "threads"]
         for key in positive:
             if getattr(self, key) <= 0:
                 raise UserError(f"{_flag(key)} must be > 0, got {getattr(self, key)}")
@@ -125,9 +126,10 @@ class TrainConfig:
             value = getattr(self, key)
             if not low <= value < high:
                 raise UserError(f"{_flag(key)} must be in [{low}, {high}), got {value}")
-        for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std"):
+        for key in ("instance_noise", "gradient_penalty", "r1", "latent_dim", "corruption_std", "epochs"):
             if getattr(self, key) < 0:
                 raise UserError(f"{_flag(key)} must be >= 0, got {getattr(self, key)}")
+        check_seed(self.seed)
         for key in ("generator_hidden", "discriminator_hidden"):
             if not getattr(self, key) or any(h <= 0 for h in getattr(self, key)):
                 raise UserError(f"{_flag(key)} must be a list of positive layer widths")
@@ -181,6 +183,15 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise UserError(f"config file {path} must hold a mapping of option: value")
     return {str(k).replace("-", "_"): v for k, v in values.items()}
+
+
+SEED_LIMIT = 2**32  # seeds are 32-bit: torch, NumPy and the offsets the runs add (seed + 1, ...) all take them
+
+
+def check_seed(seed: int, flag: str = "--seed") -> None:
+    """UserError unless 0 <= seed < 2**32."""
+    if not 0 <= seed < SEED_LIMIT:
+        raise UserError(f"{flag} must be in [0, 2**32), got {seed}")
 
 
 def _flag(key: str) -> str:
@@ -255,6 +266,8 @@ HELP = {
                   "half of it (at least 1) for the autoencoders; above the data's dimension = overcomplete",
     "corruption_std": "denoising autoencoder: std of the Gaussian noise added to its inputs (standardised units)",
     "gmm_max_components": "gmm: BIC picks the number of components in 1..10, and beyond (up to this) while it improves",
+    "epochs": "finite data: train for this many passes over the rows (steps = epochs x rows / batch size) "
+              "instead of --steps; tables default to 80 epochs within 3,000-30,000 steps",
     "log_every": "steps between log records (metrics.jsonl, progress figures)",
     "checkpoint_every": "steps between checkpoints",
     "eval_samples": "generated samples scored at each log (VEEGAN/PacGAN use 2,500)",

@@ -3,14 +3,22 @@ every option the user did not set (the TrainConfig defaults are those of vector 
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
-# dataset kind -> (model name -> option defaults); the modules of each kind fill this in.
+# dataset kind -> (model name -> option defaults); the modules of each kind fill this in, and
+# data/catalog.py's defaults_for reads it.
 DATA_DEFAULTS: dict[str, Callable[[str], dict[str, Any]]] = {}
 
 
-def defaults_for(kind: str, model: str) -> dict[str, Any]:
-    import ganforge.data.catalog  # noqa: F401  (the data modules register their defaults)
+EPOCH_STEP_BOUNDS = (3000, 30_000)  # steps a default epoch budget may give: enough for a small table, bounded for a huge one
 
-    pick = DATA_DEFAULTS.get(kind)
-    return dict(pick(model)) if pick is not None else {}
+
+def steps_for_epochs(epochs: float, rows: int, batch_size: int, from_defaults: bool) -> int:
+    """Steps of `epochs` passes over `rows` rows, batch_size rows a step; a default budget (not the
+    user's) is kept within EPOCH_STEP_BOUNDS."""
+    steps = max(1, int(math.ceil(epochs * rows / batch_size)))
+    if from_defaults:
+        low, high = EPOCH_STEP_BOUNDS
+        steps = min(max(steps, low), high)
+    return steps

@@ -17,7 +17,7 @@ import torch
 
 import ganforge
 from ganforge.training import checkpoint as ckpt
-from ganforge.training.run import train
+from ganforge.launch import train
 from ganforge.config import TrainConfig
 
 TINY = {"data": "ring8", "grid": "2x2", "generations": 8, "batches_per_generation": 2, "batch_size": 32,

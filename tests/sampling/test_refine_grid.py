@@ -6,7 +6,7 @@ import pytest
 
 from cli_kit import assert_user_error, cli
 from ganforge.config import TrainConfig
-from ganforge.training.run import train
+from ganforge.launch import train
 
 TINY = {"data": "ring8", "grid": "2x2", "generations": 8, "batches_per_generation": 2, "batch_size": 32,
         "generator_hidden": [16, 16], "discriminator_hidden": [16, 16], "eval_samples": 200, "seed": 3}

@@ -60,3 +60,11 @@ def test_whole_packs_scored_as_d_trained_keep_the_condition_too(gan, method):
     near = lambda rows: float(((rows["x"] - 3).abs() < 1.5).mean())  # noqa: E731
     assert near(refined) > near(plain) - 0.01, (near(plain), near(refined))
     assert gan.refine_cost_["scored_by"] == "packs of 8" and gan.refine_calibration_["packed"] is True
+
+
+def test_refined_rows_are_written_in_chunks_like_plain_ones(gan, tmp_path):
+    path = gan.sample_to_file(tmp_path / "rows.csv", 300, seed=4, where={"colour": "blue"}, refine="mh",
+                              refine_options={"mh_steps": 8})
+    rows = pd.read_csv(path)
+    assert len(rows) == 300 and set(rows["colour"]) == {"blue"}
+    assert gan.refine_cost_["refine"] == "mh" and gan.refine_cost_["proposals_per_sample"] == 9

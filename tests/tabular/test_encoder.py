@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ganforge.data.encoders import encoder_from_state
+from ganforge.data.catalog import encoder_from_state
 from ganforge.data.table_encoder import TableEncoder
 from ganforge.data.tabular import infer_columns, prepare_table
 

@@ -22,11 +22,16 @@ OWN_VALUES_MAX = 100  # a column with at most this many distinct values keeps th
 OWN_VALUES_MIN_ROWS = 5  # ... when each is seen this many times on average (not an identifier-like float)
 
 
-def find_point_masses(values: np.ndarray) -> list[float]:
+def distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct values, their counts): computed once, read by both rules below."""
+    return np.unique(values, return_counts=True)
+
+
+def find_point_masses(values: np.ndarray, levels_counts: tuple[np.ndarray, np.ndarray] | None = None) -> list[float]:
     """The spikes of a column's present values, heaviest first (at most MAX_POINT_MASSES)."""
     if len(values) == 0:
         return []
-    levels, counts = np.unique(values, return_counts=True)
+    levels, counts = levels_counts if levels_counts is not None else distinct(values)
     if len(levels) < 2:
         return []  # a constant is not a spike on top of anything
     share = counts / len(values)
@@ -41,9 +46,9 @@ def find_point_masses(values: np.ndarray) -> list[float]:
     return masses
 
 
-def own_values(values: np.ndarray) -> list[float] | None:
+def own_values(values: np.ndarray, levels_counts: tuple[np.ndarray, np.ndarray] | None = None) -> list[float] | None:
     """The column's distinct values when there are few enough to keep; else None."""
-    levels = np.unique(values)
+    levels = (levels_counts if levels_counts is not None else distinct(values))[0]
     if len(levels) <= OWN_VALUES_MAX and len(levels) * OWN_VALUES_MIN_ROWS <= len(values):
         return [float(v) for v in levels]
     return None

@@ -4,8 +4,8 @@ Every encoder has: transform(user data) -> (n, dim) float tensor; inverse_transf
 user data (points array, DataFrame, images); `layout` (a DataLayout); state() -> plain JSON and
 a classmethod from_state(state); and, for data with conditions (classes, a table's discrete
 columns): training_conditions(dataset) -> a ConditionSampler or None, sample_conditions(n,
-generator) -> (n, condition_dim) drawn as the data has them. `fit_encoder` picks the encoder for
-a dataset; `encoder_from_state` rebuilds one from a checkpoint.
+generator) -> (n, condition_dim) drawn as the data has them. data/catalog.py's `fit_encoder` picks
+the encoder for a dataset; its `encoder_from_state` rebuilds one from a checkpoint.
 """
 
 from __future__ import annotations
@@ -84,23 +84,3 @@ class StandardEncoder:
 ENCODER_KINDS: dict[str, type] = {"standard": StandardEncoder}
 # Builders by dataset kind: (dataset, config) -> fitted encoder.
 ENCODER_BUILDERS: dict[str, Callable[[Any, Any], Any]] = {}
-
-
-def fit_encoder(dataset, config) -> Any:
-    """The encoder for this dataset's kind, fitted to it (points and toys: standardisation)."""
-    import ganforge.data.catalog  # noqa: F401  (registers the encoders of every data kind)
-
-    builder = ENCODER_BUILDERS.get(dataset.kind)
-    if builder is not None:
-        return builder(dataset, config)
-    fit_on = dataset.reference(ENCODER_FIT_SAMPLES, config.seed)
-    return StandardEncoder().fit(fit_on)
-
-
-def encoder_from_state(state: dict) -> Any:
-    import ganforge.data.catalog  # noqa: F401
-
-    kind = state.get("kind", "standard") if isinstance(state, dict) else None
-    if kind not in ENCODER_KINDS:
-        raise KeyError(f"unknown encoder kind {kind!r}")
-    return ENCODER_KINDS[kind].from_state(state)

@@ -8,9 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from ganforge.data.dataset import BuiltinData, Dataset
+from ganforge.data.base import BuiltinData, Dataset
 from ganforge.errors import UserError
 from ganforge.registry import datasets
 
@@ -52,6 +51,8 @@ def load_images(path: str | Path) -> Dataset:
 def images_dataset(name: str, images: np.ndarray, labels: np.ndarray | None = None,
                    classes: list[str] | None = None) -> Dataset:
     """A Dataset from (n, C, H, W) floats in [0, 1] and optional labels 0..K-1 with class names."""
+    import torch  # here, so that listing the built-in datasets (digits) does not need it
+
     tensor = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
     label_tensor = None if labels is None else torch.from_numpy(np.asarray(labels, dtype=np.int64))
     _, c, h, w = tensor.shape

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
-import torch
-from scipy.special import gammaincinv, gammaln, logsumexp
-from scipy.spatial.distance import cdist
 
 from ganforge.registry import datasets
+
+if TYPE_CHECKING:
+    import torch
+# torch and scipy are imported where points are drawn or densities computed, so that listing the
+# built-in datasets (`ganforge datasets`) needs neither.
 
 __all__ = [
     "ToyDistribution",
@@ -83,6 +85,8 @@ class GaussianMixture(ToyDistribution):
         super().__post_init__()
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         n = self._check_n(n)
         means = torch.tensor(self.modes, dtype=torch.float64)  # (K, dim), a copy (read-only)
         k = torch.randint(len(means), (n,), generator=generator)  # (n,) component per point
@@ -92,6 +96,9 @@ class GaussianMixture(ToyDistribution):
     def log_density(self, x: np.ndarray) -> np.ndarray:
         x = self._check_x(x)
         K, s2 = len(self.modes), self.mode_std**2
+        from scipy.spatial.distance import cdist
+        from scipy.special import logsumexp
+
         sq = cdist(x, self.modes, "sqeuclidean")  # (m, K)
         # log p(x) = logsumexp_k(-|x - mu_k|^2 / (2 s^2)) - log K - (d/2) log(2 pi s^2)
         log_norm = math.log(K) + 0.5 * self.dim * math.log(2 * math.pi * s2)
@@ -106,13 +113,19 @@ class GammaDistribution(ToyDistribution):
     scale: float = 2.0
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         n = self._check_n(n)
         # Inverse CDF on uniforms from the generator: exactly n draws, no rejection loop.
         u = torch.rand(n, generator=generator, dtype=torch.float64).numpy()
+        from scipy.special import gammaincinv
+
         x = gammaincinv(self.shape, u) * self.scale
         return torch.from_numpy(x).to(torch.float32).reshape(n, 1)
 
     def log_density(self, x: np.ndarray) -> np.ndarray:
+        from scipy.special import gammaln
+
         x = self._check_x(x)[:, 0]
         a, theta = self.shape, self.scale
         out = np.full(x.shape, -np.inf)
@@ -131,6 +144,8 @@ class Moons(ToyDistribution):
     has_density: ClassVar[bool] = False
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         n = self._check_n(n)
         lower = torch.randint(2, (n,), generator=generator).to(torch.float64)  # 0 outer, 1 inner
         t = math.pi * torch.rand(n, generator=generator, dtype=torch.float64)
@@ -150,6 +165,8 @@ class Spiral(ToyDistribution):
     has_density: ClassVar[bool] = False
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        import torch
+
         n = self._check_n(n)
         arm = torch.randint(2, (n,), generator=generator).to(torch.float64)
         theta_max = 2 * math.pi * self.turns

@@ -9,7 +9,6 @@ from ganforge.distributed import comm
 from ganforge.errors import UserError
 from ganforge.training.batches import shard_of
 
-_active = False  # True while train() runs under data_parallel_train
 
 
 class DataParallelGAN:
@@ -58,13 +57,11 @@ class DataParallelGAN:
 
 
 def data_parallel(run):
-    """run.model wrapped for DDP when data_parallel_train is running; else run.model as is.
+    """run.model wrapped for DDP (data_parallel_train's prepare_model hook for the trainer).
 
     Rank 0's state (weights, optimiser moments, step, RNG streams, after a resume too) is
     broadcast first, so every process starts from the same point.
     """
-    if not _active:
-        return run.model
     rank, size = comm.world()
     model = run.model
     if getattr(model, "G", None) is None or getattr(model, "D", None) is None:
@@ -91,7 +88,6 @@ def data_parallel(run):
 
 def data_parallel_train(config, dataset, out, resume, overwrite, progress, **overrides):
     """train() in every process of the group; rank 0 writes the run directory, the others only train."""
-    global _active
     from ganforge.config import TrainConfig
     from ganforge.training import checkpoint as ckpt
     from ganforge.training.run import check_run_dir, train
@@ -105,14 +101,11 @@ def data_parallel_train(config, dataset, out, resume, overwrite, progress, **ove
     if out is not None and not resume:
         check_run_dir(out, resume, overwrite)
     comm.barrier()  # every process has checked `out` before rank 0 clears it
-    _active = True
-    try:
-        if rank == 0:
-            run = train(None if resume else config, dataset, out, resume, overwrite, progress, **overrides)
-        else:
-            run = train(config, dataset, None, False, False, False)
-    finally:
-        _active = False
+    if rank == 0:
+        run = train(None if resume else config, dataset, out, resume, overwrite, progress,
+                    prepare_model=data_parallel, **overrides)
+    else:
+        run = train(config, dataset, None, False, False, False, prepare_model=data_parallel)
     run.model = run.model.model if isinstance(run.model, DataParallelGAN) else run.model
     comm.barrier()
     return run

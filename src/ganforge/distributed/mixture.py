@@ -8,12 +8,12 @@ import torch
 from torch import Tensor, nn
 
 from ganforge.distributed.evolution import draw_components
+from ganforge.models.catalog import build_model
+from ganforge.training.state import SAVED_MODELS
 
 
 def build_gan(config, encoder, device: torch.device):
     """A fresh GAN (G, D, loss) with the run's architecture, built like any other run's model."""
-    from ganforge.training.state import build_model
-
     return build_model(config, encoder, device)
 
 
@@ -83,3 +83,6 @@ class GeneratorMixture:
 
     def state(self) -> dict[str, Any]:
         return {"weights": self.weights.tolist(), "cells": self.cells}
+
+
+SAVED_MODELS["mixture"] = GeneratorMixture.from_state  # load_run rebuilds a grid run's mixture

@@ -4,22 +4,19 @@ each other kind's own (tables, images) from the EVALUATORS table their modules f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ganforge.data.dataset import Dataset
+from ganforge.data.base import Dataset
+import ganforge.metrics.catalog  # noqa: F401  (registers every kind's evaluator)
+from ganforge.metrics.evaluators import EVALUATORS
 from ganforge.metrics.toy import js_divergence, toy_metrics
 
-# dataset kind -> evaluate(dataset, samples, seed, run_dir, full) -> figures. `full` asks for
-# everything (`ganforge evaluate`); without it, what is cheap enough for every log interval.
-EVALUATORS: dict[str, Callable[..., dict[str, Any]]] = {}
 
 
 def evaluate_samples(dataset: Dataset, samples: Any, seed: int, run_dir: Path | None = None,
                      full: bool = False, **options: Any) -> dict[str, Any]:
     """Quality figures of generated samples (in the user's form) against the real data.
     `options` go to the kind's own evaluator (images: inception_weights)."""
-    import ganforge.metrics.catalog  # noqa: F401  (registers every kind's evaluator)
-
     if dataset.kind in EVALUATORS:
         return EVALUATORS[dataset.kind](dataset, samples, seed, run_dir=run_dir, full=full, **options)
     if dataset.toy is not None:

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import linalg
 
 from ganforge.data.image_encoder import conform
 from ganforge.metrics.diversity import diversity_metrics
-from ganforge.metrics.evaluate import EVALUATORS
-from ganforge.metrics.figures import Figure, register_figures
+from ganforge.metrics.evaluators import EVALUATORS
+from ganforge.metrics.frechet import fid, frechet_distance, gaussian  # noqa: F401  (frechet_distance: re-exported)
+import ganforge.metrics.image_figures  # noqa: F401  (registers the image figures)
 from ganforge.metrics.image_features import FeatureExtractor, get_extractor, split
 
 REFERENCE_LOG, REFERENCE_FULL = 2000, 10000  # real training images in the reference set (per log / evaluate)
@@ -25,35 +25,6 @@ EXTRACTOR_SEED = 0  # the feature space depends on the data only, so runs on the
 
 
 # --- the figures, pure functions of features ------------------------------------------------------
-
-def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
-    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)): the Frechet distance of two Gaussians (FID's formula).
-
-    Tr (S1 S2)^(1/2) = sum sqrt(eig(S1^(1/2) S2 S1^(1/2))), a symmetric problem: stable when the
-    covariances are singular (dead ReLU features), where sqrtm(S1 @ S2) is not.
-    """
-    mu1, mu2 = np.atleast_1d(np.asarray(mu1, dtype=np.float64)), np.atleast_1d(np.asarray(mu2, dtype=np.float64))
-    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, dtype=np.float64)), np.atleast_2d(np.asarray(sigma2, dtype=np.float64))
-    w, v = linalg.eigh(sigma1)
-    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T  # S1^(1/2)
-    inner = root1 @ sigma2 @ root1
-    trace_covmean = np.sqrt(np.clip(linalg.eigvalsh((inner + inner.T) / 2), 0, None)).sum()
-    diff = mu1 - mu2
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * trace_covmean)
-
-
-def fid(a: np.ndarray, b: np.ndarray | tuple[np.ndarray, np.ndarray]) -> float:
-    """Frechet distance between Gaussians fitted to two sets of feature rows (b may be its (mean, cov))."""
-    if len(a) < 2 or (not isinstance(b, tuple) and len(b) < 2):
-        return float("nan")  # a covariance needs two rows (tiny data sets: the floor's test split)
-    mu2, sigma2 = b if isinstance(b, tuple) else gaussian(b)
-    return frechet_distance(a.mean(0), np.cov(a, rowvar=False), mu2, sigma2)
-
-
-def gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(mean, covariance) of feature rows."""
-    return x.mean(0), np.cov(x, rowvar=False)
-
 
 def kid(a: np.ndarray, b: np.ndarray, subsets: int = KID_SUBSETS_FULL, subset_size: int = KID_SUBSET,
         seed: int = 0) -> float:
@@ -234,13 +205,3 @@ def _evaluate(dataset, samples: Any, seed: int, run_dir: Path | None, full: bool
 
 
 EVALUATORS["images"] = evaluate_images
-
-
-# The image figures as columns of `ganforge compare`.
-register_figures({
-    "fid": Figure("lower", "Frechet distance in the run's image features (classifier or autoencoder)"),
-    "fid_floor": Figure("lower", "the same for held-out real images"),
-    "kid": Figure("lower", "kernel inception distance (unbiased MMD^2, cubic kernel) in the same features"),
-    "class_tvd": Figure("lower", "total variation distance, generated vs real class histogram"),
-    "classes_present": Figure("higher", "classes getting at least a tenth of their real share"),
-})

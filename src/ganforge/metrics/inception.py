@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganforge.errors import UserError
+from ganforge.metrics.frechet import fid
 
 BATCH = 50
 
@@ -196,8 +197,6 @@ def inception_features(net: FIDInceptionV3, images: Tensor) -> np.ndarray:
 def inception_fid(real_images: Tensor, generated: Tensor, weights: str | Path, seed: int = 0) -> float:
     """FID in Inception-v3 pool features between generated images and as many real ones (seeded draw).
     Slow on a CPU: about 6 GFLOP per image."""
-    from ganforge.metrics.images import fid
-
     net = load_inception(weights)
     index = torch.randperm(len(real_images), generator=torch.Generator().manual_seed(seed))[:len(generated)]
     return fid(inception_features(net, generated), inception_features(net, real_images[index]))

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ganforge.data.tabular import _as_numbers, infer_columns
-from ganforge.metrics.evaluate import EVALUATORS
+from ganforge.metrics.evaluators import EVALUATORS
 from ganforge.metrics.figures import Figure, register_figures
 
 PAIR_BINS = 10

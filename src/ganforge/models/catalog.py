@@ -1,4 +1,4 @@
-"""Imports every model module, so that the model registry knows them all."""
+"""Imports every model module, so that the model registry knows them all; builds the one a config names."""
 
 import ganforge.models.autoencoder  # noqa: F401
 import ganforge.models.gamma  # noqa: F401
@@ -9,7 +9,17 @@ import ganforge.models.gmmn  # noqa: F401
 import ganforge.models.independent  # noqa: F401
 import ganforge.models.vae  # noqa: F401
 
+from typing import Any
+
 from ganforge.registry import models
+
+
+def build_model(config: Any, encoder: Any, device: Any) -> Any:
+    """The configured model for the encoder's layout, with the encoder attached when it wants it."""
+    model = models.get(config.model)(config, encoder.layout, device)
+    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
+        model.attach_encoder(encoder)
+    return model
 
 
 def suggested_options(model: str) -> dict:

@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -24,26 +24,13 @@ from ganforge.training.loop import StopFlag, train_loop
 from ganforge.training.monitor import Monitor, has_probability_discriminator
 from ganforge.training.rollback import Rollback
 from ganforge.training.state import TrainedRun, load_run, new_run
+from ganforge.training.summary import read_summary  # noqa: F401  (re-exported for callers)
 
 CLOSED_FORM_SAMPLES = 20_000  # sample size for fitting closed-form models to an endless toy sampler
 
 # What a run writes; --overwrite removes exactly these, never other files of the user's.
 RUN_FILES = ("config.yaml", "metrics.jsonl", "summary.json", "checkpoint", "plots", "report.html",
              "snapshots.npz", "story.npz", "tensorboard", "evaluation.json", "image_features.safetensors")
-
-
-def read_summary(directory: str | Path) -> dict[str, Any]:
-    """A finished run's summary.json, or a UserError saying why it cannot be read."""
-    path = Path(directory) / "summary.json"
-    if not path.is_file():
-        raise UserError(f"{directory} has no summary.json (is it a finished ganforge run?)")
-    try:
-        summary = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UserError(f"{path} is not valid JSON") from None
-    if not isinstance(summary, dict):
-        raise UserError(f"{path} does not hold a run summary")
-    return summary
 
 
 def holds_run(directory: Path) -> bool:
@@ -74,17 +61,15 @@ def clear_run_dir(out: Path) -> None:
 
 def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path | None = None,
           resume: bool = False, overwrite: bool = False, progress: bool = True,
-          **resume_overrides: Any) -> TrainedRun:
-    """Trains per `config`; with `out`, writes the run directory. With resume, config comes from
-    the checkpoint in `out` (resume_overrides may change steps or device)."""
-    from ganforge.distributed.launch import distributed_train
-
+          prepare_model: Callable[[TrainedRun], Any] | None = None, **resume_overrides: Any) -> TrainedRun:
+    """Trains one model per `config` in this process; with `out`, writes the run directory. With
+    resume, config comes from the checkpoint in `out` (resume_overrides may change steps or device).
+    `prepare_model(run)` may wrap the model before the loop (data-parallel training does).
+    ganforge.launch.train is the entry point that also runs grids and torchrun groups."""
+    if config is not None and config.grid:  # a programming slip, not a user's: say where grids train
+        raise ValueError("training.run.train trains one model; a --grid run goes through ganforge.launch.train")
     if out is not None:
         out = Path(out)
-    routed = distributed_train(config, dataset, out, resume, overwrite, progress, resume_overrides)
-    if routed is not None:  # --grid (co-evolution) or torchrun (data-parallel)
-        return routed
-    if out is not None:
         check_run_dir(out, resume, overwrite)
     if resume:
         run = load_run(out, **resume_overrides)
@@ -93,12 +78,11 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         run.records = _read_records(out, up_to=run.step)
         _atomic_write(out / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in run.records))
     else:
-        run = new_run(config, dataset)  # validates data and options before the old run is touched
+        run = new_run(config, dataset, progress)  # validates data and options before the old run is touched
         if out is not None:
             clear_run_dir(out)
-    from ganforge.distributed.ddp import data_parallel
-
-    run.model = data_parallel(run)  # DistributedDataParallel inside torchrun's group; else unchanged
+    if prepare_model is not None:
+        run.model = prepare_model(run)  # e.g. DistributedDataParallel inside torchrun's group
     config, model = run.config, run.model
     if out is not None:
         config.to_yaml(out / "config.yaml")
@@ -149,9 +133,11 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
     run.summary = {
         "steps": step, "wall_seconds": run.wall_seconds,
         "steps_per_second": (step - start_step) / max(run.wall_seconds - wall_offset, 1e-9),
+        "encoder_fit_seconds": run.encoder_fit_seconds,
         "stopped_because": stopped_because, "diagnostics": diagnostician.findings,
         "data": config.data, "model": config.model, "loss": config.loss, "seed": config.seed,
         "device": str(model.device),
+        **({"epochs": step * config.batch_size / len(run.dataset)} if run.dataset.toy is None and len(run.dataset) else {}),
         **{k: v for k, v in final.items() if k not in ("step", "wall_seconds", "nonfinite")},
     }
     if out is not None:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset, load_dataset
-from ganforge.data.encoders import encoder_from_state, fit_encoder
-from ganforge.defaults import defaults_for
+from ganforge.data.catalog import defaults_for, encoder_from_state, fit_encoder
+from ganforge.data.small import warn_if_small
+from ganforge.data.table_memory import check_table_fits
+from ganforge.defaults import steps_for_epochs
 from ganforge.errors import UserError
+from ganforge.models.catalog import build_model
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
-
-import ganforge.models.catalog  # noqa: F401  (registers every model)
 
 
 @dataclass
@@ -31,6 +33,7 @@ class TrainedRun:
     dataset: Dataset | None = None
     step: int = 0
     wall_seconds: float = 0.0
+    encoder_fit_seconds: float = 0.0
     records: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     shard: tuple[int, int] | None = None  # (rank, processes) when this process trains on a table's shard
@@ -68,7 +71,8 @@ class TrainedRun:
         tensors["rng.torch"] = torch.get_rng_state()
         tensors["rng.data"] = self.data_rng.get_state()
         tensors["rng.noise"] = self.noise_rng.get_state()
-        state = {"step": self.step, "wall_seconds": self.wall_seconds, "config": self.config.to_dict(),
+        state = {"step": self.step, "wall_seconds": self.wall_seconds, "encoder_fit_seconds": self.encoder_fit_seconds,
+                 "config": self.config.to_dict(),
                  "encoder": self.encoder.state(), "optimizer_groups": ckpt.optimizer_groups(self.model)}
         return ckpt.save_checkpoint(run_dir, tensors, state)
 
@@ -85,27 +89,63 @@ def resolve_device(config: TrainConfig) -> torch.device:
     return torch.device(name)
 
 
-def build_model(config: TrainConfig, encoder: Any, device: torch.device) -> Any:
-    """The configured model for the encoder's layout, with the encoder attached when it wants it."""
-    model = models.get(config.model)(config, encoder.layout, device)
-    if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
-        model.attach_encoder(encoder)
-    return model
+# Models a checkpoint may hold instead of the configured one, by the state key that marks them,
+# each (config, encoder, device, state[key]) -> an empty model; distributed/mixture.py adds a grid's mixture.
+SAVED_MODELS: dict[str, Callable[..., Any]] = {}
 
 
-def new_run(config: TrainConfig, dataset: Dataset | None = None) -> TrainedRun:
-    """Data, encoder and a freshly initialised model, all seeded from config.seed."""
+def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool = False) -> TrainedRun:
+    """Data, encoder and a freshly initialised model, all seeded from config.seed; with
+    `progress`, a table's encoder fit is announced on stderr and its seconds printed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
     config = config.with_defaults(defaults_for(dataset.kind, config.model))
+    config = _epochs_as_steps(config, dataset)
+    if dataset.kind == "table":  # refused before the encoder's own copies, and before an earlier run is touched
+        check_table_fits(*dataset.table.shape, config.batch_size)
     device = resolve_device(config)
     model_class = models.get(config.model)
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
         config = config.replace(steps=1, log_every=1, checkpoint_every=1)
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
-    encoder = fit_encoder(dataset, config)
+    encoder, fit_seconds = _fit_encoder(dataset, config, progress)
     model = build_model(config, encoder, device)
+    warn_if_small(dataset)  # data and options are valid: it trains, but the user is told what it can teach
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
-                      noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset)
+                      noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset,
+                      encoder_fit_seconds=fit_seconds)
+
+
+def _fit_encoder(dataset: Dataset, config: TrainConfig, progress: bool) -> tuple[Any, float]:
+    """(fitted encoder, seconds it took); a table's fit says so first, as it can take a while."""
+    started = time.perf_counter()
+    if not (progress and dataset.kind == "table"):
+        return fit_encoder(dataset, config), time.perf_counter() - started
+    from rich.console import Console
+
+    rows, columns = dataset.table.shape
+    line = f"fitting the table encoder ({columns:,} columns, {rows:,} rows)..."
+    console = Console(stderr=True)
+    with console.status(line):  # a transient spinner: a refused column leaves only its error line
+        encoder = fit_encoder(dataset, config)
+    seconds = time.perf_counter() - started
+    console.print(f"{line} {seconds:.1f} s", highlight=False)
+    return encoder, seconds
+
+
+def _epochs_as_steps(config: TrainConfig, dataset: Dataset) -> TrainConfig:
+    """--epochs (the user's, or the data's default) turned into steps; the user's --steps wins over
+    a default epoch budget, and giving both is a mistake."""
+    given = getattr(config, "_given", frozenset())
+    if config.epochs <= 0 or dataset.toy is not None:
+        return config
+    if "steps" in given and "epochs" in given:
+        raise UserError("give --steps or --epochs, not both")
+    if "steps" in given:
+        return config
+    steps = steps_for_epochs(config.epochs, len(dataset), config.batch_size, from_defaults="epochs" not in given)
+    replaced = config.replace(steps=steps)
+    replaced._given = given
+    return replaced
 
 
 def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> TrainedRun:
@@ -119,16 +159,16 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     except (KeyError, TypeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its state ({exc})") from None
     torch_device = resolve_device(config)
-    if "mixture" in state:  # a --grid run samples from its best cell's generator mixture
-        from ganforge.distributed.mixture import GeneratorMixture
-
-        model = GeneratorMixture.from_state(config, encoder, torch_device, state["mixture"])
+    saved = next((key for key in SAVED_MODELS if key in state), None)
+    if saved is not None:  # e.g. a --grid run samples from its best cell's generator mixture
+        model = SAVED_MODELS[saved](config, encoder, torch_device, state[saved])
     else:
         model = build_model(config, encoder, torch_device)
     ckpt.restore_model(model, tensors, state)
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
         run.step, run.wall_seconds = int(state["step"]), float(state["wall_seconds"])
+        run.encoder_fit_seconds = float(state.get("encoder_fit_seconds", 0.0))  # older checkpoints lack it
         torch.set_rng_state(tensors["rng.torch"])
         run.data_rng.set_state(tensors["rng.data"])
         run.noise_rng.set_state(tensors["rng.noise"])
