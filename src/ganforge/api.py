@@ -43,15 +43,21 @@ class GAN:
         dataset, name = _as_dataset(data)
         config = TrainConfig.from_dict({**self.options, "data": name}, origin="GAN options")
         self._adopt(train(config, dataset, out=out, overwrite=overwrite, progress=progress))
+        self.run_dir_ = Path(out) if out is not None else None
         return self
 
     def sample(self, n: int, seed: int | None = None, where: dict[str, Any] | None = None,
-               allow_copies: bool = False, label: int | None = None) -> Any:
+               allow_copies: bool = False, label: int | None = None, refine: str | None = None,
+               refine_options: dict[str, Any] | None = None) -> Any:
         """n generated points, shape (n, d), in the units of the training data; for a table, a
         DataFrame with its columns and dtypes, where every row holds `where` ({column: value} of
         discrete columns) and none copies a training row unless `allow_copies`.
 
-        Successive calls give new samples; a given seed always gives the same ones.
+        refine="drs" or "mh" refines the samples with the calibrated discriminator (see
+        sampling/refine.py; `refine_options`: percentile, mh_steps, langevin_steps,
+        step_size, calibration, calibration_rows, score); its cost is
+        then in `refine_cost_`, D's calibration in
+        `refine_calibration_`. Successive calls give new samples; a given seed always gives the same ones.
         """
         self._check_fitted()
         if n <= 0:
@@ -60,22 +66,39 @@ class GAN:
             seed = int(torch.randint(0, 2**62, (1,), generator=self._sample_rng))
         from ganforge.data.table_sampling import is_table_run, sample_table
 
+        run = self.run_ if refine is None else self._refined(refine, refine_options)
         if is_table_run(self.run_):
             if label is not None:
                 raise UserError("label= picks a class of images; for a table, use where={column: value}")
-            return sample_table(self.run_, n, seed, where, allow_copies)
-        if where:
+            out = sample_table(run, n, seed, where, allow_copies)
+        elif where:
             raise UserError("where= conditions apply to tables (a model trained on a CSV or DataFrame)")
-        if label is not None:  # images: a conditional model asked for one class
+        elif label is not None:  # images: a conditional model asked for one class
             from ganforge.data.image_encoder import label_conditions
 
-            return self.run_.sample(n, seed, label_conditions(self.run_, label, n))
-        return self.run_.sample(n, seed)
+            out = run.sample(n, seed, label_conditions(self.run_, label, n))
+        else:
+            out = run.sample(n, seed)
+        if refine is not None:
+            self.refine_cost_, self.refine_calibration_ = run.cost(), run.calibration.to_dict()
+        return out
+
+    def _refined(self, method: str, options: dict[str, Any] | None) -> Any:
+        """The run behind a refining sampler; D's calibration is fitted once per method and kept."""
+        from ganforge.sampling.refine import RefinedRun, refine_options
+
+        options = refine_options(options)
+        key = (options.calibration, options.calibration_rows, options.score)
+        refined = RefinedRun(self.run_, method, options, getattr(self, "run_dir_", None), self._calibrations.get(key))
+        self._calibrations[key] = refined.calibration
+        return refined
 
     def sample_to_file(self, path: str | Path, n: int, seed: int | None = None, where: dict[str, Any] | None = None,
                        allow_copies: bool = False, label: int | None = None, overwrite: bool = False,
-                       progress: bool = False) -> Path:
-        """Writes n samples to `path` (.csv, .parquet, .npy or .png by its suffix) and returns it.
+                       progress: bool = False, refine: str | None = None,
+                       refine_options: dict[str, Any] | None = None) -> Path:
+        """Writes n samples to `path` (.csv, .parquet, .npy or .png by its suffix) and returns it;
+        `refine` and `refine_options` as in sample (the cost then in `refine_cost_`).
 
         A table is drawn and written in chunks (memory bounded by the chunk, not n), each chunk
         from a seed derived from `seed`, under a temporary name moved into place when complete:
@@ -95,9 +118,12 @@ class GAN:
 
             if seed is None:
                 seed = int(torch.randint(0, 2**62, (1,), generator=self._sample_rng))
-            write_table_samples(self.run_, path, n, seed, where, allow_copies, progress)
+            run = self.run_ if refine is None else self._refined(refine, refine_options)
+            write_table_samples(run, path, n, seed, where, allow_copies, progress)
+            if refine is not None:
+                self.refine_cost_, self.refine_calibration_ = run.cost(), run.calibration.to_dict()
         else:
-            write_samples(self.sample(n, seed, where, allow_copies, label), path)
+            write_samples(self.sample(n, seed, where, allow_copies, label, refine, refine_options), path)
         return path
 
     def save(self, directory: str | Path) -> Path:
@@ -129,6 +155,7 @@ class GAN:
         self.history_ = run.records
         self.summary_ = run.summary
         self._sample_rng = torch.Generator().manual_seed(run.config.seed + 3)
+        self._calibrations: dict[tuple, Any] = {}  # D's calibration per (method, rows), fitted when first refined
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "run_"):
@@ -140,14 +167,18 @@ def load(directory: str | Path, device: str | None = None) -> GAN:
     run = load_run(Path(directory), device=device)
     gan = GAN(**{k: v for k, v in run.config.to_dict().items() if k != "data"})
     gan._adopt(run)
+    gan.run_dir_ = Path(directory)  # where refinement keeps D's calibration
     return gan
 
 
 def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Path | None = None,
-             target: str | None = None, inception_weights: str | Path | None = None) -> dict[str, Any]:
+             target: str | None = None, inception_weights: str | Path | None = None,
+             refine: str | None = None, refine_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Scores a finished run's samples against its data with every metric of the modality;
     writes directory/evaluation.json and returns the figures. Tables: `real` is a CSV of real
-    held-out rows (ML efficacy, DCR), `target` the label column (default: the last one)."""
+    held-out rows (ML efficacy, DCR), `target` the label column (default: the last one).
+    With `refine` ("drs", "mh"), the same figures for refined samples go under "refined",
+    with the sampling cost and D's calibration (a table's `real` rows then calibrate D)."""
     import json
 
     from ganforge.data.table_sampling import is_table_run, prepare_evaluation, sample_table
@@ -156,19 +187,30 @@ def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Pa
     if n <= 0:
         raise UserError(f"the number of samples must be > 0, got {n}")
     run = load_run(Path(directory))
+    if refine is not None:
+        from ganforge.sampling.refine import check_refinable
+
+        check_refinable(run, refine, directory)  # before any scoring: a wrong run fails at once
     dataset = run.load_dataset()
+    draw = (lambda r: sample_table(r, n, seed)) if is_table_run(run) else (lambda r: r.sample(n, seed))
     if is_table_run(run):
         prepare_evaluation(run, dataset, real, target)
-        samples = sample_table(run, n, seed)
     elif real is not None or target is not None:
         raise UserError("--real and --target apply to tables (a run trained on a CSV)")
-    else:
-        samples = run.sample(n, seed)
     options = {"inception_weights": inception_weights} if inception_weights else {}  # images: standard FID
-    figures = {"samples": n, **evaluate_samples(dataset, samples, seed, run_dir=Path(directory), full=True,
+    figures = {"samples": n, **evaluate_samples(dataset, draw(run), seed, run_dir=Path(directory), full=True,
                                                 **options)}
+    if refine is not None:
+        from ganforge.sampling.refine import refined_figures
+
+        figures["refined"], calibration = refined_figures(run, dataset, draw, refine, refine_options,
+                                                          Path(directory), seed, **options)
     (Path(directory) / "evaluation.json").write_text(json.dumps(figures, indent=2) + "\n")
-    if is_table_run(run):  # the report gains its table section
+    if refine is not None:  # the report gains its refinement section and D's reliability curve
+        from ganforge.report.refine_section import plot_reliability
+
+        plot_reliability(calibration, Path(directory) / "plots" / "calibration.png")
+    if is_table_run(run) or refine is not None:  # the report gains its table section
         from ganforge.report import build_report
 
         build_report(directory)

@@ -115,7 +115,18 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
            where: Optional[list[str]] = typer.Option(
                None, "--where", help="tables: COLUMN=VALUE of a discrete column; every row holds it (repeatable)"),
            allow_copies: bool = typer.Option(
-               False, "--allow-copies", help="tables: keep generated rows equal to a training row")) -> None:
+               False, "--allow-copies", help="tables: keep generated rows equal to a training row"),
+           refine: Optional[str] = typer.Option(
+               None, "--refine", help="refine with the calibrated discriminator: drs, mh or langevin (default: none)"),
+           drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
+           mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+           langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
+           step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
+           calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+           score: str = typer.Option("row", "--score", help="packed D: score each row (row) or accept whole packs (pack)"),
+           calibration_rows: Optional[Path] = typer.Option(
+               None, "--calibration-rows", help="tables: CSV of real rows D never trained on, to calibrate D on"),
+           ) -> None:
     """Draw samples from a trained model into a .csv, .parquet, .npy or .png file (tables: in chunks)."""
     from ganforge.api import load
     from ganforge.data.table_sampling import parse_where
@@ -127,8 +138,31 @@ def sample(run_dir: Path = typer.Argument(..., help="a run directory (or one wri
         raise UserError(f"{output} exists; use --overwrite to replace it")
     tables = {"where": parse_where(where)} if where else {}
     tables.update({"allow_copies": True} if allow_copies else {})
-    load(run_dir).sample_to_file(output, n, seed=seed, label=label, overwrite=overwrite, progress=True, **tables)
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
+                               calibration_rows, score)
+    gan = load(run_dir)
+    gan.sample_to_file(output, n, seed=seed, label=label, overwrite=overwrite, progress=True, **tables, **refining)
     print(f"wrote {n} samples to {output}")
+    if refine:
+        from ganforge.sampling.samplers import cost_line
+
+        print(cost_line(gan.refine_cost_))
+
+
+def _refine_options(refine: Optional[str], percentile: float, mh_steps: int, langevin_steps: int, step_size: float,
+                    calibration: str, calibration_rows: Optional[Path] = None, score: str = "row") -> dict[str, Any]:
+    """sample's and evaluate's refine arguments, checked (sampling/refine.py says what they mean)."""
+    if refine is None:
+        return {}
+    from ganforge.sampling.refine import REFINERS, RefineOptions
+
+    if refine not in REFINERS:
+        raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {refine!r}")
+    options = RefineOptions(percentile=percentile, mh_steps=mh_steps, langevin_steps=langevin_steps,
+                            step_size=step_size, calibration=calibration,
+                            calibration_rows=str(calibration_rows) if calibration_rows else None, score=score)
+    options.check()
+    return {"refine": refine, "refine_options": options}
 
 
 @app.command("evaluate")
@@ -141,7 +175,16 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
              real: Optional[Path] = typer.Option(
                  None, "--real", help="tables: CSV of real held-out rows (ML efficacy and privacy against it)"),
              target: Optional[str] = typer.Option(
-                 None, "--target", help="tables: label column for ML efficacy (default: the last column)")) -> None:
+                 None, "--target", help="tables: label column for ML efficacy (default: the last column)"),
+             refine: Optional[str] = typer.Option(
+                 None, "--refine", help="also score samples refined by D: drs, mh or langevin (default: none)"),
+             drs_percentile: float = typer.Option(80.0, "--drs-percentile", help="DRS: gamma as this percentile of F(x)"),
+             mh_steps: int = typer.Option(32, "--mh-steps", help="MH: chain length (proposals after the first)"),
+             langevin_steps: int = typer.Option(100, "--langevin-steps", help="Langevin: gradient steps in latent space"),
+             step_size: float = typer.Option(0.01, "--step-size", help="Langevin: step size eps"),
+             calibration: str = typer.Option("logistic", "--calibration", help="D's calibration: logistic or isotonic"),
+             score: str = typer.Option("row", "--score", help="packed D: score each row (row) or accept whole packs (pack)"),
+             ) -> None:
     """Score a trained model against its data; writes DIR/evaluation.json."""
     from ganforge.api import evaluate as evaluate_run
 
@@ -149,9 +192,27 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
         raise UserError(f"-n must be > 0, got {n}")
     check_seed(seed)
     tables = {k: v for k, v in (("real", real), ("target", target)) if v is not None}
+    refining = _refine_options(refine, drs_percentile, mh_steps, langevin_steps, step_size, calibration,
+                               score=score)
     figures = evaluate_run(run_dir, n, seed, **({"inception_weights": inception_weights} if inception_weights else {}),
-                           **tables)
-    _print_table(f"evaluation of {run_dir}", {k: v for k, v in figures.items() if not isinstance(v, (dict, list))})
+                           **tables, **refining)
+    plain = {k: v for k, v in figures.items() if not isinstance(v, (dict, list))}
+    if refine:  # side by side: each figure plain and refined, then the cost
+        from ganforge.sampling.samplers import cost_line
+
+        side = Table("figure", "plain", refine, title=f"evaluation of {run_dir}")
+        for key, value in plain.items():
+            other = figures["refined"].get(key)
+            side.add_row(key, *(f"{v:.4g}" if isinstance(v, float) else str(v) for v in (value, other)))
+        out_console.print(side)
+        print(cost_line(figures["refined"]["cost"]))
+        cal = figures["refined"]["calibration"]
+        print(f"D's calibration ({cal['method']}): expected calibration error {cal['ece_before']:.3f} before, "
+              f"{cal['ece_after']:.3f} after; real rows: {cal['real_rows']}")
+        if "d_star_mae_after" in cal:
+            print(f"mean |D - D*|: {cal['d_star_mae_before']:.3f} before calibration, {cal['d_star_mae_after']:.3f} after")
+    else:
+        _print_table(f"evaluation of {run_dir}", plain)
     if figures.get("column_shape_scores"):  # a table: its weakest columns and pairs
         shapes = Table("column", "shape score", title="lowest column shape scores")
         for name, score in sorted(figures["column_shape_scores"].items(), key=lambda item: item[1])[:5]:

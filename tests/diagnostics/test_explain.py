@@ -97,3 +97,13 @@ def test_missing_none_and_nan_figures_do_not_crash():
                    summary(theory="not a dict", d_acc=math.inf, diagnostics=[{"step": math.nan, "kind": "x"}])):
         text = explain(broken)
         assert isinstance(text, str) and text
+
+
+def test_the_distance_to_d_star_is_told_as_what_it_means_for_refinement():
+    import ganforge.data.dataset  # noqa: F401  (registers the toy distributions)
+
+    far = flat(explain(summary(theory={"d_star_mae": 0.17})))
+    assert "D/(1 - D) estimates p_data(x)/p_G(x)" in far and "--refine" in far
+    assert "std 0.01" in far and "refinement helps less" in far  # ring8's narrow modes
+    close = flat(explain(summary(data="bimodal", theory={"d_star_mae": 0.03})))
+    assert "refinement should help most" in close and "refinement helps less" not in close

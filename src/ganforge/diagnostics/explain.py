@@ -8,6 +8,8 @@ import re
 import textwrap
 from typing import Any
 
+import numpy as np
+
 from ganforge.diagnostics.collapse import RECOVERED
 from ganforge.diagnostics.equilibrium import CAVEAT
 
@@ -169,6 +171,7 @@ def _theory(summary: dict[str, Any]) -> str:
                          "D*(x) = p_data(x) / (p_data(x) + p_G(x)), the chance that a point at x is real given "
                          "how densely each side puts points there. The learned D differs from D* by "
                          f"{mae:.3f} on average (0 is identical; under {D_STAR_CLOSE} is close), so it is {close}.")
+        sentences.append(_what_d_star_mae_means(summary, mae))
     value = _num(theory, "game_value")
     if value is None:
         value = _num(summary, "game_value")
@@ -190,6 +193,35 @@ def _theory(summary: dict[str, Any]) -> str:
         sentences.append(f"With the best D, V = -log 4 + 2 JSD, so the theory's JS divergence between the data "
                          f"and G is {js:.3f} nats (0 at the optimum).")
     return _fill(" ".join(sentences)) if sentences else ""
+
+
+def _what_d_star_mae_means(summary: dict[str, Any], mae: float) -> str:
+    """What the distance to D* means for refined sampling: D/(1 - D) estimates p_data/p_G."""
+    said = ("Read the other way, D/(1 - D) estimates p_data(x)/p_G(x), which is what refined sampling "
+            "(ganforge sample --refine drs, mh or langevin) uses to keep G's samples where the data is.")
+    if mae <= D_STAR_CLOSE:
+        return said + " With D this close to D*, that estimate is sound and refinement should help most."
+    shape = ""
+    modes, std = _toy_modes(summary.get("data"))
+    if modes is not None and std and len(modes) > 1:
+        gaps = np.sqrt(((modes[:, None, :] - modes[None, :, :]) ** 2).sum(-1))
+        spacing = float(gaps[gaps > 0].min())
+        shape = (f" Here the modes have std {std:g} and lie {spacing:.3g} apart: a D made of smooth layers "
+                 f"cannot rise and fall that sharply, so where G's modes are a little too wide or off-centre it "
+                 f"cannot follow D*, and the samples on the bridges between modes look only a little less "
+                 f"real to it than those on the modes.")
+    return (said + shape + " With D this far from D*, the estimate is coarse: refinement helps less, and "
+            "calibrating D (calibration.json) corrects its scale, not its shape.")
+
+
+def _toy_modes(name: Any) -> tuple[Any, float | None]:
+    """(mode centres, mode std) of a built-in toy distribution, or (None, None)."""
+    from ganforge.registry import datasets
+
+    if not isinstance(name, str) or name not in datasets:
+        return None, None
+    member = datasets.get(name)
+    return getattr(member, "modes", None), getattr(member, "mode_std", None)
 
 
 def _diagnosis(findings: list[dict[str, Any]] | None) -> str:

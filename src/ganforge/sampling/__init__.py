@@ -1,0 +1,1 @@
+"""Sampling a trained GAN with its discriminator: rejection (DRS), Metropolis-Hastings, latent Langevin."""
