@@ -9,7 +9,8 @@ Quick overrides, so the whole file takes about a minute and a half (docs/benchma
 - `--steps N` becomes `--steps N/100` (at least 2), `--epochs E` becomes E/100, `--generations N`
   becomes N/50 (at least 2); a `ganforge train` or `compare --data` without any of them gets
   `--steps 30` (a grid gets `--generations 2`), and a grid trains 5 batches a generation;
-- `-n N` becomes at most 300 samples;
+- `-n N` becomes at most 300 samples, and `ganforge train` scores 300 samples at each log
+  (`--eval-samples 300`, against 2,500 for toy data);
 - in Python, `steps=N` and `generations=N` shrink the same way and `.sample(N` takes at most 300.
 `ganforge ...` commands without shell syntax run in this process through `ganforge.cli.main`
 (the console script's own entry point), which saves torch's import for each of them; the rest run
@@ -89,6 +90,8 @@ def quick_args(args: list[str]) -> list[str]:
     grid = "--grid" in args or (args[0] == "train" and "--resume" in args and "grid" in " ".join(args))
     if trains and not any(length):
         args += ["--generations", "2"] if grid else ["--steps", "30"]
+    if args[0] == "train" and "--eval-samples" not in args:
+        args += ["--eval-samples", "300"]
     if grid and "--batches-per-generation" not in args and "--resume" not in args:
         args += ["--batches-per-generation", "5"]
     return args
@@ -160,10 +163,10 @@ def test_page_commands_work(page, tmp_path, capsys, monkeypatch):
 
 def test_overrides_shrink_training_and_samples():
     assert quick_args(["train", "--data", "ring8", "--out", "r", "--steps", "6000"])[-1] == "60"
-    assert quick_args(["train", "--data", "ring8", "--out", "r"])[-2:] == ["--steps", "30"]
-    assert quick_args(["sample", "r", "-n", "2500", "-o", "s.csv"])[2] == "300"
+    assert quick_args(["train", "--data", "ring8", "--out", "r"])[-4:] == ["--steps", "30", "--eval-samples", "300"]
+    assert quick_args(["sample", "r", "-n", "2500", "-o", "s.csv"])[3] == "300"
     grid = quick_args(["train", "--data", "grid25", "--out", "g", "--grid", "2x2"])
-    assert grid[-4:] == ["--generations", "2", "--batches-per-generation", "5"]
+    assert grid[-6:] == ["--generations", "2", "--eval-samples", "300", "--batches-per-generation", "5"]
     assert quick_python('GAN(steps=5000).fit("x").sample(2500)') == 'GAN(steps=50).fit("x").sample(300)'
 
 
