@@ -11,7 +11,7 @@ Quick overrides, so the whole file takes about a minute and a half (docs/benchma
   `--steps 30` (a grid gets `--generations 2`), and a grid trains 5 batches a generation;
 - `-n N` becomes at most 300 samples, and `ganforge train` scores 300 samples at each log
   (`--eval-samples 300`, against 2,500 for toy data);
-- in Python, `steps=N` and `generations=N` shrink the same way and `.sample(N` takes at most 300.
+- in Python, `steps=N`, `epochs=E` and `generations=N` shrink the same way and `.sample(N` takes at most 300.
 `ganforge ...` commands without shell syntax run in this process through `ganforge.cli.main`
 (the console script's own entry point), which saves torch's import for each of them; the rest run
 in bash. A command skipped is listed in SKIPPED with its reason.
@@ -99,6 +99,7 @@ def quick_args(args: list[str]) -> list[str]:
 
 def quick_python(source: str) -> str:
     source = re.sub(r"\bsteps=(\d+)", lambda m: f"steps={max(2, int(m.group(1)) // 100)}", source)
+    source = re.sub(r"\bepochs=(\d+)", lambda m: f"epochs={int(m.group(1)) / 100}", source)
     source = re.sub(r"\bgenerations=(\d+)", lambda m: f"generations={max(2, int(m.group(1)) // 50)}", source)
     return re.sub(r"\.sample\((\d+)", lambda m: f".sample({min(int(m.group(1)), 300)}", source)
 
