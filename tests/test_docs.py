@@ -11,7 +11,8 @@ Quick overrides, so the whole file takes about a minute and a half (docs/benchma
   `--steps 30` (a grid gets `--generations 2`), and a grid trains 5 batches a generation;
 - `-n N` becomes at most 300 samples, and `ganforge train` scores 300 samples at each log
   (`--eval-samples 300`, against 2,500 for toy data);
-- in Python, `steps=N`, `epochs=E` and `generations=N` shrink the same way and `.sample(N` takes at most 300.
+- in Python, `steps=N`, `epochs=E` and `generations=N` shrink the same way, `batches_per_generation=N`
+  becomes N/20 (at least 2), and `.sample(N` takes at most 300.
 `ganforge ...` commands without shell syntax run in this process through `ganforge.cli.main`
 (the console script's own entry point), which saves torch's import for each of them; the rest run
 in bash. A command skipped is listed in SKIPPED with its reason.
@@ -42,6 +43,10 @@ SKIPPED = [
     (r"\bpip install\b", "installs packages into the reader's environment"),
     (r"benchmarks/\w+\.py", "a benchmark run: tests/benchmarks/test_smoke.py runs every script with --smoke "
                             "and checks its JSON"),
+    (r"compare --data \S*pima-diabetes\.csv --models gan,vae,gmmn,gmm,gaussian,gamma,autoencoder|"
+     r"compare --data digits --models gan,vae,gmmn,gmm,gaussian,autoencoder",
+     "a full-size measurement (the tables of docs/baselines.md: 6 or 7 models); the same code path runs "
+     "here through docs/tables.md's table compare and tests/test_compare.py"),
     (r"torch\.distributed\.run|torchrun", "torchrun starts several processes: tests/distributed covers "
                                           "data-parallel and grid runs under torchrun"),
 ]
@@ -101,6 +106,7 @@ def quick_python(source: str) -> str:
     source = re.sub(r"\bsteps=(\d+)", lambda m: f"steps={max(2, int(m.group(1)) // 100)}", source)
     source = re.sub(r"\bepochs=(\d+)", lambda m: f"epochs={int(m.group(1)) / 100}", source)
     source = re.sub(r"\bgenerations=(\d+)", lambda m: f"generations={max(2, int(m.group(1)) // 50)}", source)
+    source = re.sub(r"\bbatches_per_generation=(\d+)", lambda m: f"batches_per_generation={max(2, int(m.group(1)) // 20)}", source)
     return re.sub(r"\.sample\((\d+)", lambda m: f".sample({min(int(m.group(1)), 300)}", source)
 
 
