@@ -1,7 +1,7 @@
 """Every shell command and Python block in README.md and docs/*.md runs, one page per test.
 
 Each page runs in a fresh temporary directory laid out like the repository: `.venv/bin` links to
-this interpreter's bin directory and `../shared/datasets` to the shared data, so the commands run
+this interpreter's environment (`sys.prefix`) and `../shared/datasets` to the shared data, so the commands run
 as a reader types them from the repository root, in document order (later commands use the runs
 earlier ones made).
 
@@ -127,8 +127,8 @@ def run_ganforge(args: list[str], capsys) -> tuple[int, str]:
 def make_repository(tmp: Path) -> Path:
     """A directory laid out like the repository root, beside a `shared/datasets`."""
     repo = tmp / "repo"
-    (repo / ".venv").mkdir(parents=True)
-    (repo / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    repo.mkdir()
+    (repo / ".venv").symlink_to(Path(sys.prefix))  # the environment itself, so .venv/bin/python finds its packages
     (tmp / "shared").mkdir()
     (tmp / "shared" / "datasets").symlink_to(DATASETS)
     # docs/images.md trains on "photos/", the reader's own folder of pictures: 12 small colour ones here
