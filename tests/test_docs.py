@@ -5,7 +5,8 @@ this interpreter's environment (`sys.prefix`) and `../shared/datasets` to the sh
 as a reader types them from the repository root, in document order (later commands use the runs
 earlier ones made).
 
-Quick overrides, so the whole file takes about a minute and a half (docs/benchmarks.md says the same):
+Quick overrides, so the whole file takes about 100 s on the shared 2-core machine (docs/benchmarks.md
+says the same):
 - `--steps N` becomes `--steps N/100` (at least 2), `--epochs E` becomes E/100, `--generations N`
   becomes N/50 (at least 2); a `ganforge train` or `compare --data` without any of them gets
   `--steps 30` (a grid gets `--generations 2`), and a grid trains 5 batches a generation;
