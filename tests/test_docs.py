@@ -5,7 +5,7 @@ this interpreter's environment (`sys.prefix`) and `../shared/datasets` to the sh
 as a reader types them from the repository root, in document order (later commands use the runs
 earlier ones made).
 
-Quick overrides, so the whole file takes about 90 s on the shared 2-core machine (more when it is busy) (docs/benchmarks.md
+Quick overrides, so the whole file takes about 90 s on the shared 2-core machine, more when it is busy (docs/benchmarks.md
 says the same):
 - `--steps N` becomes `--steps N/100` (at least 2), `--epochs E` becomes E/100, `--generations N`
   becomes N/50 (at least 2); a `ganforge train` or `compare --data` without any of them gets
