@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ganforge.config import TrainConfig
 from ganforge.data.layout import DataLayout, as_layout
-from ganforge.models.parts import FittedParameters, user_affine
+from ganforge.models.parts import FittedOnceModel, FittedParameters, user_affine
 
 
-class ClosedFormModel:
+class ClosedFormModel(FittedOnceModel):
     """A parametric law fitted by maximum likelihood in one train_step, on the whole data.
 
     The trainer calls train_step once, with a batch of all the points (or a large sample of a
@@ -41,10 +41,6 @@ class ClosedFormModel:
         width = sum(end - begin for begin, end in self.category_blocks)
         self.params.register_buffer("category_probabilities", torch.ones(width, dtype=torch.float64, device=device))
         self._figures: dict[str, float] = {}
-
-    def attach_encoder(self, encoder) -> None:
-        """The trainer's encoder, so that fits and figures can speak in the user's units."""
-        self.encoder = encoder
 
     def user_affine(self) -> tuple[Tensor, Tensor]:
         """(shift, scale) of the continuous columns, float64: x_user = shift + scale * x, column by column."""
@@ -98,19 +94,6 @@ class ClosedFormModel:
 
     def summary(self, x: Tensor) -> dict[str, float]:
         raise NotImplementedError
-
-    def measure_gradients(self, on: bool) -> None:
-        pass  # nothing is trained by gradient
-
-    def pop_stats(self) -> dict[str, float]:
-        """The fit's figures (the same at every call: the fit does not change between logs)."""
-        return dict(self._figures)
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"fit": self.params}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {}
 
 
 def split_columns(layout: DataLayout) -> tuple[list[int], list[tuple[int, int]]]:

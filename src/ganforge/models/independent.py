@@ -7,12 +7,12 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ganforge.config import TrainConfig
 from ganforge.data.layout import DataLayout, as_layout
 from ganforge.errors import UserError
-from ganforge.models.parts import FittedParameters
+from ganforge.models.parts import FittedOnceModel, FittedParameters
 from ganforge.registry import models
 
 MAX_ROWS = 200_000  # encoded training rows kept (a uniform subsample beyond): the checkpoint's size
@@ -20,7 +20,7 @@ PROBE_ROWS = 2000  # rows decoded to find which encoded spans make each column
 
 
 @models.register("independent")
-class IndependentModel:
+class IndependentModel(FittedOnceModel):
     """p(x) = prod_j p_j(x_j), each p_j the empirical law of column j (missing values included).
 
     The fit keeps the encoded training rows. A sample draws, for each column, its own training row
@@ -48,9 +48,6 @@ class IndependentModel:
         self.params.register_buffer("group", torch.arange(layout.dim, device=device))  # (d,) column of each dim
         self._figures: dict[str, float] = {}
 
-    def attach_encoder(self, encoder) -> None:
-        self.encoder = encoder
-
     def train_step(self, next_batch: Callable[[], Tensor], rng: torch.Generator, progress: float) -> None:
         x = next_batch().detach().to("cpu", torch.float32)  # (N, d): all the data
         if len(x) > MAX_ROWS:
@@ -70,18 +67,6 @@ class IndependentModel:
             index = torch.randint(len(rows), (n,), generator=generator, device=self.device)  # (n,)
             out[:, dims] = rows[index][:, dims]
         return out
-
-    def measure_gradients(self, on: bool) -> None:
-        pass  # nothing is trained by gradient
-
-    def pop_stats(self) -> dict[str, float]:
-        return dict(self._figures)
-
-    def modules(self) -> dict[str, nn.Module]:
-        return {"fit": self.params}
-
-    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
-        return {}
 
 
 def column_groups(encoder, layout: DataLayout, x: Tensor, seed: int) -> Tensor:

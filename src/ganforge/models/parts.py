@@ -42,6 +42,32 @@ class SteppedModel:
         return self.stats.pop()
 
 
+class FittedOnceModel:
+    """The trainer's bookkeeping hooks shared by the models fitted in one step (no gradient, no
+    optimiser): the fit lives in `params`, its figures in `_figures`."""
+
+    encoder: object
+    params: "FittedParameters"
+    _figures: dict[str, float]
+
+    def attach_encoder(self, encoder) -> None:
+        """The trainer's encoder, so that fits and figures can speak in the user's units."""
+        self.encoder = encoder
+
+    def measure_gradients(self, on: bool) -> None:
+        pass  # nothing is trained by gradient
+
+    def pop_stats(self) -> dict[str, float]:
+        """The fit's figures (the same at every call: the fit does not change between logs)."""
+        return dict(self._figures)
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"fit": self.params}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {}
+
+
 def adam(parameters: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Adam:
     """Adam at the generator's learning rate and the run's betas: the baselines have one network to train."""
     return torch.optim.Adam(parameters, lr=config.lr_generator, betas=(config.beta1, config.beta2))
