@@ -1,16 +1,12 @@
 """benchmarks/refine.py --smoke trains ring8 and Pima briefly and reports every sampler's figures and cost."""
 
-import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from bench_kit import run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "refine.py"
 PIMA = ROOT.parent / "shared" / "datasets" / "pima-diabetes.csv"
 METHODS = ("drs", "mh", "langevin")
 COST = ("acceptance_rate", "proposals_per_sample", "samples_per_second")
@@ -21,12 +17,7 @@ def smoke(tmp_path_factory):
     if not PIMA.is_file():
         pytest.skip(f"the benchmark reads {PIMA}")
     out = tmp_path_factory.mktemp("bench") / "refine.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout) == json.loads(out.read_text())  # stdout holds the JSON only
-    return json.loads(out.read_text())
+    return run_smoke("refine.py", out=out)
 
 
 @pytest.mark.slow

@@ -1,24 +1,10 @@
 """benchmarks/robustness.py --smoke runs and reports, for the grid and the single GAN, the failed share and the median and worst figures."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import ganforge
-
-ROOT = Path(__file__).resolve().parents[2]
-SRC = Path(ganforge.__file__).resolve().parents[1]
+from bench_kit import run_smoke
 
 
 def test_robustness_smoke_reports_both_sides_over_its_seeds():
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "robustness.py"), "--smoke"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout)
+    result = run_smoke("robustness.py", timeout=300)
     assert result["benchmark"] == "robustness" and result["smoke"] is True
     runs = result["runs"]
     assert sorted((r["kind"], r["seed"]) for r in runs) == [("grid", 0), ("grid", 1), ("single", 0), ("single", 1)]

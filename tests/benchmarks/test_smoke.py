@@ -1,27 +1,16 @@
 """Every benchmark script (tabular.py's smoke belongs to its owner) runs in its --smoke mode and prints the JSON figures it promises."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-import ganforge
+from bench_kit import run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = Path(ganforge.__file__).resolve().parents[1]
 
 
 def smoke(script: str, *args, cwd: Path = ROOT) -> dict:
     """The JSON that `python benchmarks/SCRIPT --smoke ARGS` prints (run from the repository root)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), "--smoke", *map(str, args)],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return run_smoke(script, *args, cwd=cwd, timeout=300)
 
 
 def finite(value) -> bool:

@@ -1,12 +1,10 @@
 """benchmarks/table_scale.py --smoke runs end to end and its JSON carries every figure it promises, per size."""
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from bench_kit import run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ["rows", "columns", "encoder_fit_seconds", "fit_seconds", "steps", "steps_per_second", "rows_per_second",
@@ -16,13 +14,7 @@ FIGURES = ["rows", "columns", "encoder_fit_seconds", "fit_seconds", "steps", "st
 
 @pytest.mark.slow
 def test_smoke_mode_reports_every_figure(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-           "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "table_scale.py"), "--smoke",
-                           "--out", str(tmp_path / "scale.json")], env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout)
-    assert result == json.loads((tmp_path / "scale.json").read_text())
+    result = run_smoke("table_scale.py", out=tmp_path / "scale.json")
     assert result["smoke"] and result["reference_rows"] == 1_000
     assert [size["rows"] for size in result["sizes"]] == [1_000, 2_000]
     for size in result["sizes"]:

@@ -1,16 +1,12 @@
 """benchmarks/tabular.py --smoke runs every synthesizer end to end and reports every promised figure."""
 
-import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from bench_kit import run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "tabular.py"
 MODELS = ("ganforge", "independent", "ctgan", "sdv-gaussiancopula", "sdv-ctgan", "sdv-tvae")
 FIGURES = ("fit_seconds", "quality_score", "column_shapes", "column_pair_trends", "detection_auc",
            "detection_score", "ml_f1_synthetic", "ml_f1_real", "dcr_synthetic_median", "dcr_holdout_median",
@@ -25,12 +21,7 @@ def smoke(tmp_path_factory):
     if not PIMA.is_file():
         pytest.skip(f"the benchmark reads {PIMA}")
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT / "src")}
-    done = subprocess.run([sys.executable, str(SCRIPT), "--smoke", "--out", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert json.loads(done.stdout) == json.loads(out.read_text())  # stdout holds the JSON only
-    return json.loads(out.read_text())
+    return run_smoke("tabular.py", out=out)
 
 
 @pytest.mark.slow
