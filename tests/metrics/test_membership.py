@@ -77,6 +77,14 @@ def test_no_holdout_or_too_few_rows_say_why_there_is_no_audit():
         figures["membership_inference"]["verdict"]
 
 
+def test_a_collapsed_generator_is_audited_too():
+    one_row = TRAIN.iloc[[0] * 100].reset_index(drop=True)  # every synthetic row the same training row
+    figures, audit = membership_figures(TRAIN, one_row, HOLDOUT, COLUMNS)
+    attacks = figures["membership_inference"]["attacks"]
+    assert all(np.isfinite(a["auc"]) for a in attacks.values()) and np.isfinite(audit.scores["domias"]).all()
+    assert figures["membership_auc"] < 0.6  # one exposed row among 800 moves the AUC by about 1/1600
+
+
 def test_the_same_seed_gives_the_same_audit():
     synthetic = table(500, 5)
     first, _ = membership_figures(TRAIN, synthetic, HOLDOUT, COLUMNS, seed=3)

@@ -36,8 +36,6 @@ BANDWIDTH_ROWS = 2500  # rows the bandwidth is chosen on (the cross-validation's
 EXPLAINED_VARIANCE = 0.99
 LOW_FPRS = (0.01, 0.1)  # the false-positive rates the attacks' true-positive rates are read at
 LOG_FLOOR = -1e6  # log density where a KDE underflows (far from every row it was fitted on)
-ATTACKS = {"dcr": "distance to the closest synthetic row",
-           "domias": "density ratio p_synth / p_ref (DOMIAS, Gaussian kernel densities)"}
 NO_HOLDOUT = "no membership-inference audit: it needs held-out real rows (--real FILE; real= in Python)"
 
 
