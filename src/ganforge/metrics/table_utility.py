@@ -38,7 +38,8 @@ class Features:
                 x = _fill(values, spec, fill)
                 log = x.min() >= 0 and x.max() >= 1e3
                 x = np.log1p(x) if log else x
-                indicator = bool(values.isna().any() or spec.get("missing", 0) > 0)  # fixed at fit: one width for every frame
+                # Decided here, not per frame: every frame gets the same width (a holdout may miss where these rows do not).
+                indicator = bool(values.isna().any() or spec.get("missing", 0) > 0)
                 self.plan.append((spec, (log, float(x.min()), float(x.max() - x.min()) or 1.0, fill, indicator)))
 
     def __call__(self, frame: pd.DataFrame) -> np.ndarray:
