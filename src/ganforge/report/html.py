@@ -14,6 +14,7 @@ import yaml
 from ganforge.errors import UserError
 from ganforge.report.timeline import diagnosis_section
 from ganforge.report.refine_section import REFINE_FIGURES, refine_section
+from ganforge.report.membership_section import MEMBERSHIP_FIGURES
 from ganforge.report.tables import TABLE_FIGURES, evaluation_section
 
 # The figures of each section, in the order a reader wants them, with their captions.
@@ -38,7 +39,7 @@ SAMPLES = {
     "real_grid.png": "Real training images, for comparison.",
     "samples.png": "Real samples (grey) and generated samples (colour) at the start, middle and end of training.",
 }
-CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES, **TABLE_FIGURES, **REFINE_FIGURES}
+CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES, **TABLE_FIGURES, **MEMBERSHIP_FIGURES, **REFINE_FIGURES}
 MIME = {".png": "image/png", ".gif": "image/gif"}
 
 # The theory figures of summary["theory"], with their labels; the rest follow in file order.
@@ -319,7 +320,7 @@ def write_report(run_dir: str | Path) -> Path:
 <h2>Diagnosis</h2>
 {diagnosis_section(summary)}
 </section>
-{evaluation_section(run_dir, _figures(run_dir, TABLE_FIGURES))}
+{evaluation_section(run_dir, _figures(run_dir, TABLE_FIGURES), _figures(run_dir, MEMBERSHIP_FIGURES))}
 {refine_section(run_dir, _figures(run_dir, REFINE_FIGURES), format_value)}
 {_figure_sections(run_dir, summary)}
 <section id="configuration">
