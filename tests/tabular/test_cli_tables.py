@@ -113,3 +113,4 @@ def test_evaluate_rejects_bad_holdouts(capsys, run_dir, tmp_path):
     (tmp_path / "other.csv").write_text("p,q\n1,2\n3,4\n")
     assert_user_error(cli(capsys, "evaluate", run_dir, "--real", tmp_path / "other.csv"), "lacks column 'bimodal'")
     assert_user_error(cli(capsys, "evaluate", run_dir, "--target", "nope"), "--target 'nope' is not a column")
+    assert_user_error(cli(capsys, "evaluate", run_dir, "-n", "5"), "too few rows to score a table")
