@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import warnings
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -45,10 +45,13 @@ class TableEncoder(TableConditions):
     """fit(table, columns) / encode(DataFrame) -> CompactRows / transform -> (n, dim) tensor /
     inverse_transform -> DataFrame."""
 
-    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES, max_categories: int = MAX_CATEGORIES):
+    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES, max_categories: int = MAX_CATEGORIES,
+                 keeps_rows: bool = True):
         self.seed = seed
         self.max_modes = max_modes  # 1: plain standardisation of each continuous column (one "mode")
         self.max_categories = max_categories
+        # False (a DP run): no hash of any training row is kept, so sampling never compares with them
+        self.keeps_rows = keeps_rows
 
     # --- fitting ----------------------------------------------------------------------------
 
@@ -62,6 +65,9 @@ class TableEncoder(TableConditions):
             else:
                 self._fit_categorical(spec)
             self.columns_.append(spec)
+        if not self.keeps_rows:
+            self.row_hashes_, self.repeat_share_ = np.zeros(0, dtype=np.uint64), 0.0
+            return self
         hashes = self.row_hashes(table)
         self.row_hashes_ = np.unique(hashes)
         self.repeat_share_ = 1.0 - len(self.row_hashes_) / max(len(hashes), 1)
@@ -72,8 +78,9 @@ class TableEncoder(TableConditions):
         """True when the real rows are nearly all distinct (fewer than REPEAT_SHARE_LIMIT repeats):
         only then does a generated row equal to a training row point at memorisation. Where real
         rows repeat (few columns of few values), equal rows are the distribution itself, and
-        drawing them again would bias the samples against the commonest rows."""
-        return self.repeat_share_ < REPEAT_SHARE_LIMIT
+        drawing them again would bias the samples against the commonest rows. Always False for an
+        encoder that keeps no rows (a DP run: the rule would read the training rows at sampling)."""
+        return self.keeps_rows and self.repeat_share_ < REPEAT_SHARE_LIMIT
 
     def _fit_continuous(self, spec: dict[str, Any], values: np.ndarray, rng: np.random.Generator) -> None:
         from sklearn.mixture import BayesianGaussianMixture
@@ -366,15 +373,18 @@ class TableEncoder(TableConditions):
     # --- state ------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        hashes = base64.b64encode(self.row_hashes_.astype("<u8").tobytes()).decode("ascii")
-        return {"kind": "table", "seed": self.seed, "columns": self.columns_, "row_hashes": hashes,
-                "repeat_share": self.repeat_share_}
+        state = {"kind": "table", "seed": self.seed, "columns": self.columns_}
+        if self.keeps_rows:
+            hashes = base64.b64encode(self.row_hashes_.astype("<u8").tobytes()).decode("ascii")
+            state.update(row_hashes=hashes, repeat_share=self.repeat_share_)
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableEncoder":
-        encoder = cls(seed=int(state["seed"]))
+        encoder = cls(seed=int(state["seed"]), keeps_rows="row_hashes" in state)
         encoder.columns_ = state["columns"]
-        encoder.row_hashes_ = np.frombuffer(base64.b64decode(state["row_hashes"]), dtype="<u8").astype(np.uint64)
+        hashes = base64.b64decode(state.get("row_hashes", ""))
+        encoder.row_hashes_ = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
         encoder.repeat_share_ = float(state.get("repeat_share", 0.0))
         return encoder
 
@@ -392,8 +402,10 @@ def _key(value: Any) -> str:
         return str(value).strip()
 
 
-def build_table_encoder(dataset, config) -> TableEncoder:
-    """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted."""
+def build_table_encoder(dataset, config, release_counts: Callable[[list[dict]], list[dict]] | None = None) -> TableEncoder:
+    """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted.
+    A DP run passes `release_counts`, which swaps the categories' counts for noisy ones before the
+    fit (privacy/counts.py), and its encoder keeps no row hashes."""
     overrides = read_metadata(config.metadata) if config.metadata else {}
     columns = infer_columns(dataset.table, discrete_names(config.discrete), overrides)
     options = column_options(config.metadata) if config.metadata else {}
@@ -408,7 +420,10 @@ def build_table_encoder(dataset, config) -> TableEncoder:
     from ganforge.registry import models
 
     closed_form = config.model in models and getattr(models.get(config.model), "closed_form", False)
-    encoder = TableEncoder(seed=config.seed, max_modes=1 if closed_form else MAX_MODES).fit(dataset.table, columns)
+    if release_counts is not None:
+        columns = release_counts(columns)
+    encoder = TableEncoder(seed=config.seed, max_modes=1 if closed_form else MAX_MODES,
+                           keeps_rows=release_counts is None).fit(dataset.table, columns)
     dataset.meta["columns"] = encoder.columns_  # the evaluator scores each column by its kind
     return encoder
 
