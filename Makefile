@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml constraints.txt
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# Two workers (pytest-xdist), one per core; each test keeps one torch thread (tests/conftest.py).
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 DEMO_OUT ?= runs/demo-ring8
 demo: $(STAMP)

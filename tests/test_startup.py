@@ -69,6 +69,8 @@ def two_runs(tmp_path_factory) -> list[Path]:
 def test_explain_reads_a_run_without_torch(two_runs):
     code, loaded, text = modules_after("explain", str(two_runs[0]))
     assert code == 0 and loaded == [] and "What to try next" in text
+    # the toy's own modes are known without torch: the theory check says what they mean for D
+    assert "the modes have std 0.01" in " ".join(text.split())
 
 
 def test_compare_of_finished_runs_needs_no_torch(two_runs, tmp_path):

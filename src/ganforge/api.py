@@ -176,7 +176,8 @@ def evaluate(directory: str | Path, n: int = 2500, seed: int = 0, real: str | Pa
              refine: str | None = None, refine_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Scores a finished run's samples against its data with every metric of the modality;
     writes directory/evaluation.json and returns the figures. Tables: `real` is a CSV of real
-    held-out rows (ML efficacy, DCR), `target` the label column (default: the last one).
+    held-out rows (ML efficacy, DCR, and the membership-inference audit: `membership_auc`,
+    `membership_inference`), `target` the label column (default: the last one).
     With `refine` ("drs", "mh"), the same figures for refined samples go under "refined",
     with the sampling cost and D's calibration (a table's `real` rows then calibrate D)."""
     import json

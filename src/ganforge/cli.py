@@ -173,7 +173,8 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
                  None, "--inception-weights", help="images: a local copy of pytorch-fid's Inception-v3 weights "
                                                    "(.pth or .safetensors) for the standard FID; nothing is downloaded"),
              real: Optional[Path] = typer.Option(
-                 None, "--real", help="tables: CSV of real held-out rows (ML efficacy and privacy against it)"),
+                 None, "--real", help="tables: CSV of real held-out rows (ML efficacy, privacy and the "
+                                      "membership-inference audit against it)"),
              target: Optional[str] = typer.Option(
                  None, "--target", help="tables: label column for ML efficacy (default: the last column)"),
              refine: Optional[str] = typer.Option(
@@ -222,6 +223,8 @@ def evaluate(run_dir: Path = typer.Argument(..., help="a run directory"),
         for pair in figures.get("worst_column_pairs", []):
             table.add_row(" x ".join(pair["columns"]), f"{pair['score']:.4g}", pair["figure"])
         out_console.print(table)
+    if isinstance(figures.get("membership_inference"), dict):
+        _print_membership(figures["membership_inference"])
 
 
 @app.command("explain")
@@ -293,6 +296,18 @@ def _print_summary(summary: dict[str, Any], out: Path) -> None:
             "fid", "fid_floor", "kid", "class_tvd", "classes_present", "classifier_test_accuracy"]
     _print_table("summary", {k: summary[k] for k in keys if k in summary})
     print(f"report: {out / 'report.html'}")
+
+
+def _print_membership(audit: dict[str, Any]) -> None:
+    """Each membership-inference attack's figures, then the verdict (or why there was no audit) in one line."""
+    if audit.get("attacks"):
+        table = Table("attack", "AUC", "TPR at FPR 1%", "TPR at FPR 10%",
+                      title=f"membership inference: {audit['members']} training rows vs {audit['non_members']} held-out")
+        for name, attack in audit["attacks"].items():
+            table.add_row(name, f"{attack['auc']:.3f} ± {attack['auc_standard_error']:.3f}",
+                          f"{attack['tpr_at_fpr_0.01']:.3f}", f"{attack['tpr_at_fpr_0.1']:.3f}")
+        out_console.print(table)
+    print(audit["verdict"])
 
 
 def _print_table(title: str, figures: dict[str, Any]) -> None:

@@ -226,6 +226,10 @@ def notes(rows: list[dict]) -> list[str]:
     if any("ml_f1_synthetic" in r for r in rows):
         said.append("ml_f1_synthetic / ml_f1_real: F1 of the minority class on the real holdout (20% of the rows, "
                     "the same for every model), averaged over four classifiers trained on synthetic / real rows.")
+    if any("membership_auc" in r for r in rows):
+        said.append("membership_auc: ROC AUC of the stronger membership-inference attack (distance to the closest "
+                    "synthetic row, or DOMIAS's density ratio) telling training rows from held-out ones; "
+                    "0.5 is guessing. Lower is better.")
     fits = [m for m in MAXIMUM_LIKELIHOOD if m in found]
     if fits:
         said.append(f"The maximum-likelihood fits ({', '.join(fits)}) are the floor a neural model must clear.")

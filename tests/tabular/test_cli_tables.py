@@ -56,8 +56,22 @@ def test_evaluate_with_a_holdout(capsys, run_dir, files):
                 "dcr_synthetic_median", "dcr_holdout_median"]:
         assert 0 <= figures[key] <= 1 or key.startswith("dcr"), key
     assert figures["exact_copies"] == 0 and figures["ml_target"] == "label"
-    assert (run_dir / "plots" / "table_columns.png").is_file()
-    assert "Table evaluation" in (run_dir / "report.html").read_text()
+    audit = figures["membership_inference"]
+    assert audit["members"] == audit["non_members"] == 100 and audit["synthetic_rows"] == 300  # the 100 test rows
+    assert figures["membership_auc"] == max(audit["attacks"]["dcr"]["auc"], audit["attacks"]["domias"]["auc"])
+    assert audit["verdict"] in out and "membership inference: 100 training rows vs 100 held-out" in out
+    assert (run_dir / "plots" / "table_columns.png").is_file() and (run_dir / "plots" / "membership_roc.png").is_file()
+    report = (run_dir / "report.html").read_text()
+    assert "Table evaluation" in report and "Membership inference" in report and "density ratio (DOMIAS)" in report
+
+
+def test_evaluate_without_a_holdout_says_why_there_is_no_audit(capsys, run_dir):
+    code, out, err = cli(capsys, "evaluate", run_dir, "-n", "300")
+    assert code == 0, err
+    assert "no membership-inference audit: it needs held-out real rows (--real FILE" in out
+    figures = json.loads((run_dir / "evaluation.json").read_text())
+    assert "membership_auc" not in figures and "needs held-out real rows" in figures["membership_inference"]["verdict"]
+    assert not (run_dir / "plots" / "membership_roc.png").exists()  # no curves of an earlier audit left behind
 
 
 @pytest.mark.parametrize("text, needles", [
@@ -99,3 +113,4 @@ def test_evaluate_rejects_bad_holdouts(capsys, run_dir, tmp_path):
     (tmp_path / "other.csv").write_text("p,q\n1,2\n3,4\n")
     assert_user_error(cli(capsys, "evaluate", run_dir, "--real", tmp_path / "other.csv"), "lacks column 'bimodal'")
     assert_user_error(cli(capsys, "evaluate", run_dir, "--target", "nope"), "--target 'nope' is not a column")
+    assert_user_error(cli(capsys, "evaluate", run_dir, "-n", "5"), "too few rows to score a table")

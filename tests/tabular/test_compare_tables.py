@@ -25,13 +25,14 @@ def test_every_model_is_scored_on_the_same_holdout(comparison):
     out, rows = comparison
     for r in rows:
         assert 0.0 < r["quality_score"] <= 1.0 and 0.0 <= r["ml_f1_synthetic"] <= 1.0
-        assert r["exact_copies"] >= 0 and r["dcr_ratio"] > 0
+        assert r["exact_copies"] >= 0 and r["dcr_ratio"] > 0 and 0 <= r["membership_auc"] <= 1
     assert len({r["ml_f1_real"] for r in rows}) == 1  # the same real rows trained and tested the reference
     evaluation = json.loads((out / "gan" / "evaluation.json").read_text())
     assert evaluation["ml_target"] == "label" and evaluation["samples"] == 2000
     assert json.loads((out / "gan" / "summary.json").read_text())["quality_score"] == rows[0]["quality_score"]
     table = (out / "comparison.md").read_text()
     assert "quality_score" in table and "ml_f1_synthetic" in table and "minority class" in table
+    assert "membership_auc" in table and "membership-inference" in table
 
 
 def test_the_gaussian_fit_is_one_gaussian_per_column_not_a_mixture(comparison):

@@ -43,13 +43,45 @@ def test_point_masses_round_trip_exactly():
     assert ((back["score"] == 100) == (frame["score"] == 100)).all()
 
 
+def test_a_spike_column_conditions_g_on_its_modes():
+    """CTAB-GAN's mixed columns: a column with point masses conditions G by its mode block, the
+    real rows drawn for a condition hold it, and conditions are drawn half on categorical columns."""
+    import torch
+
+    frame = spiky_table()
+    encoder = fitted(frame)
+    spec = {s["name"]: s for s in encoder.columns_}
+    layout = encoder.layout
+    amount_modes = encoder._modes(spec["amount"])
+    assert layout.condition_spans[0] == (1, amount_modes)  # after amount's scalar: its mode block
+    assert [w for _, w in layout.condition_spans] == [amount_modes, encoder._modes(spec["score"]), 2]
+    assert spec["amount"]["mode_frequencies"][0] == pytest.approx((frame["amount"] == 0).mean())
+    assert sum(spec["score"]["mode_frequencies"]) == pytest.approx(1.0)
+
+    compact = encoder.encode(frame)
+    sampler = encoder.training_conditions(None, compact)
+    index, condition, _ = sampler.draw(4000, torch.Generator().manual_seed(0))
+    rows = compact.rows(index)
+    for (offset, width), start in zip(layout.condition_spans, (0, amount_modes, amount_modes + layout.condition_spans[1][1])):
+        fixed = condition[:, start:start + width]
+        held = fixed.sum(dim=1) == 1
+        assert torch.equal(rows[held, offset:offset + width], fixed[held])  # each real row holds its condition
+    on_label = condition[:, -2:].sum(dim=1).mean().item()
+    assert on_label == pytest.approx(0.5, abs=0.03)  # CATEGORICAL_SHARE: the label half the time
+    drawn = encoder.sample_conditions(20000, torch.Generator().manual_seed(1))
+    on_amount = drawn[:, :amount_modes]
+    zero_share = on_amount[:, 0].sum() / on_amount.sum()
+    assert zero_share.item() == pytest.approx((frame["amount"] == 0).mean(), abs=0.015)  # the real share
+
+
 def test_a_short_fit_keeps_each_share_within_two_points():
     from ganforge import GAN
 
     frame = spiky_table()
     gan = GAN(steps=1000, seed=0).fit(frame, progress=False)
     synthetic = gan.sample(8000, seed=1)
-    # Measured: 82.5% zeros against 79.6% real, 1,000 steps (the issue asks 2 points: not reached yet).
+    # Measured: 82.2% zeros against 79.6% real, 1,000 steps (the issue asks 2 points: not reached yet;
+    # seeds 1 and 2 give 81.5 / 79.9 and 82.1 / 79.2).
     assert abs((synthetic["amount"] == 0).mean() - (frame["amount"] == 0).mean()) < 0.035
     assert abs((synthetic["score"] == 100).mean() - (frame["score"] == 100).mean()) < 0.02
     tail_real, tail_synthetic = frame["amount"][frame["amount"] > 0], synthetic["amount"][synthetic["amount"] > 0]

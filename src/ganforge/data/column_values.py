@@ -15,7 +15,7 @@ import numpy as np
 
 POINT_MASS_SHARE = 0.02  # a value holding this share of the present rows or more ...
 POINT_MASS_RATIO = 5.0  # ... and this many times the share of an average distinct value is a spike
-EDGE_MASS_SHARE = 0.005  # the column's minimum or maximum needs only this share (a floor or a cap)
+EDGE_MASS_SHARE = 0.001  # the column's minimum or maximum needs only this share (a floor, a cap, an extreme level)
 POINT_MASS_MIN_ROWS = 10  # never a spike on fewer rows than this: chance repeats in small tables
 MAX_POINT_MASSES = 5
 OWN_VALUES_MAX = 100  # a column with at most this many distinct values keeps them ...

@@ -61,7 +61,11 @@ class TableEncoder(TableConditions):
         for spec in columns:
             spec = dict(spec)
             if spec["kind"] == "continuous":
-                self._fit_continuous(spec, _as_numbers(table[spec["name"]].dropna(), spec["dtype"]), rng)
+                values = _as_numbers(table[spec["name"]].dropna(), spec["dtype"])
+                self._fit_continuous(spec, values, rng)
+                if spec["point_masses"] and len(values):
+                    spec["condition_modes"] = True
+                    spec["mode_frequencies"] = _mode_frequencies(spec, values, len(table))
             else:
                 self._fit_categorical(spec)
             self.columns_.append(spec)
@@ -174,7 +178,8 @@ class TableEncoder(TableConditions):
             for width, kind in self._blocks(spec):
                 spans.append((width, kind))
                 offset += width
-        condition = tuple((starts[i], self._width(self.columns_[i])) for i in self._conditioning())
+        condition = tuple((starts[i] + self._condition_offset(self.columns_[i]), self._condition_width(self.columns_[i]))
+                          for i in self._conditioning())
         return TableLayout(dim=offset, spans=tuple(spans), condition_dim=sum(w for _, w in condition),
                            condition_spans=condition)
 
@@ -387,6 +392,18 @@ class TableEncoder(TableConditions):
         encoder.row_hashes_ = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
         encoder.repeat_share_ = float(state.get("repeat_share", 0.0))
         return encoder
+
+
+def _mode_frequencies(spec: dict[str, Any], values: np.ndarray, rows: int) -> list[float]:
+    """The share of rows in each position of a continuous column's mode block: each point mass its
+    count, the Gaussian modes the rest by their mixture weights; a missing value is encoded in the
+    heaviest mode (see _alpha_and_mode), so the missing rows count there."""
+    masses = [float(np.count_nonzero(values == m)) for m in spec["point_masses"]]
+    weights = np.array(spec["weights"])
+    gaussian = weights * (len(values) - sum(masses))
+    gaussian[int(np.argmax(weights))] += rows - len(values)
+    shares = np.concatenate([masses, gaussian])
+    return (shares / shares.sum()).tolist()
 
 
 def _key(value: Any) -> str:

@@ -232,6 +232,7 @@ def _what_d_star_mae_means(summary: dict[str, Any], mae: float) -> str:
 
 def _toy_modes(name: Any) -> tuple[Any, float | None]:
     """(mode centres, mode std) of a built-in toy distribution, or (None, None)."""
+    import ganforge.data  # noqa: F401  (registers the toy distributions; NumPy only, no torch)
     from ganforge.registry import datasets
 
     if not isinstance(name, str) or name not in datasets:

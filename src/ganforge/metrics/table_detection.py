@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from ganforge.data.tabular import _as_numbers
+from ganforge.errors import UserError
 
 DETECTION_ROWS = 20_000  # rows of each side at most: the classifier's time grows with them
+MIN_DETECTION_ROWS = 10  # of each side: the held-out part must hold both classes
 HELD_OUT = 0.3  # share of the balanced rows (both sides alike) the AUC is measured on
 MAX_CATEGORIES = 250  # HistGradientBoosting takes at most max_bins (255) categories per feature
 OTHER = "\x00other"  # the rarest categories beyond MAX_CATEGORIES, lumped together
@@ -56,8 +58,8 @@ def detection_auc(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dic
     from sklearn.model_selection import train_test_split
 
     n = min(len(real), len(synthetic), max_rows)
-    if n < 10:
-        raise ValueError(f"detection needs at least 10 rows of each side, got {n}")
+    if n < MIN_DETECTION_ROWS:
+        raise ValueError(f"detection needs at least {MIN_DETECTION_ROWS} rows of each side, got {n}")
     rng = np.random.default_rng(seed)
     real = real.iloc[rng.permutation(len(real))[:n]].reset_index(drop=True)
     synthetic = synthetic.iloc[rng.permutation(len(synthetic))[:n]].reset_index(drop=True)
@@ -77,5 +79,8 @@ def detection_score(auc: float) -> float:
 
 def detection_figures(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[dict[str, Any]],
                       seed: int = 0) -> dict[str, float]:
+    if min(len(real), len(synthetic)) < MIN_DETECTION_ROWS:
+        raise UserError(f"too few rows to score a table: the detector needs {MIN_DETECTION_ROWS} real and "
+                        f"{MIN_DETECTION_ROWS} generated rows or more, got {len(real)} and {len(synthetic)} (raise -n)")
     auc = detection_auc(real, synthetic, columns, seed)
     return {"detection_auc": auc, "detection_score": detection_score(auc)}

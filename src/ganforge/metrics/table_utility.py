@@ -34,10 +34,13 @@ class Features:
             if spec["kind"] == "categorical":
                 self.plan.append((spec, sorted(values.astype(str).unique())))
             else:
-                x = _fill(values, spec)
+                fill = _mean(values, spec)
+                x = _fill(values, spec, fill)
                 log = x.min() >= 0 and x.max() >= 1e3
                 x = np.log1p(x) if log else x
-                self.plan.append((spec, (log, float(x.min()), float(x.max() - x.min()) or 1.0)))
+                # Decided here, not per frame: every frame gets the same width (a holdout may miss where these rows do not).
+                indicator = bool(values.isna().any() or spec.get("missing", 0) > 0)
+                self.plan.append((spec, (log, float(x.min()), float(x.max() - x.min()) or 1.0, fill, indicator)))
 
     def __call__(self, frame: pd.DataFrame) -> np.ndarray:
         parts = []
@@ -47,21 +50,27 @@ class Features:
                 keys = values.astype(str).to_numpy()
                 parts.append((keys[:, None] == np.array(how)[None, :]).astype(np.float32))
             else:
-                log, low, width = how
-                x = _fill(values, spec)
+                log, low, width, fill, indicator = how
+                x = _fill(values, spec, fill)
                 x = np.log1p(np.maximum(x, 0)) if log else x
                 parts.append(((x - low) / width * self.scale)[:, None].astype(np.float32))
-                if values.isna().any() or spec.get("missing", 0) > 0:
+                if indicator:
                     parts.append(values.isna().to_numpy(np.float32)[:, None])
         return np.concatenate(parts, axis=1)
 
 
-def _fill(values: pd.Series, spec: dict) -> np.ndarray:
-    x = np.zeros(len(values))
+def _mean(values: pd.Series, spec: dict) -> float:
+    present = values.dropna()
+    return float(_as_numbers(present, spec["dtype"]).mean()) if len(present) else 0.0
+
+
+def _fill(values: pd.Series, spec: dict, fill: float) -> np.ndarray:
+    """The column as numbers, a missing value as `fill` (the training rows' mean: a copy of a training
+    row then sits at distance 0 from it, whatever frame it comes in)."""
+    x = np.full(len(values), fill)
     present = values.notna().to_numpy()
     if present.any():
         x[present] = _as_numbers(values[present], spec["dtype"])
-        x[~present] = x[present].mean()
     return x
 
 

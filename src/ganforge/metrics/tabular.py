@@ -1,4 +1,5 @@
-"""Table metrics: column shapes and pair trends (fast, and SDMetrics' own Quality Report), ML efficacy, privacy.
+"""Table metrics: column shapes and pair trends (fast, and SDMetrics' own Quality Report), ML efficacy, privacy
+(DCR, exact copies, a membership-inference audit).
 
 Fast figures (every log interval) follow SDMetrics' definitions: a column's shape score is
 1 - KS statistic (continuous) or 1 - total variation distance (categorical); a pair's trend score
@@ -193,13 +194,15 @@ def _for_sdmetrics(frame: pd.DataFrame, columns: list[dict]) -> pd.DataFrame:
 def evaluate_table(dataset, samples: pd.DataFrame, seed: int, run_dir: Path | None = None,
                    full: bool = False) -> dict[str, Any]:
     """Fast: column shapes and pair trends on FAST_ROWS rows. Full: SDMetrics' Quality Report, detection, each
-    column's shape score and the worst pairs; with a holdout (dataset.meta["holdout"], `ganforge evaluate --real`): ML efficacy and DCR; plots per column."""
+    column's shape score and the worst pairs; with a holdout (dataset.meta["holdout"], `ganforge evaluate --real`): ML efficacy,
+    DCR against it and the membership-inference audit (without one, the audit's one-line reason); plots per column."""
     columns = table_columns(dataset)
     real = dataset.table
     if not full:
         rng = np.random.default_rng(seed)
         pick = lambda frame: frame.iloc[rng.permutation(len(frame))[:FAST_ROWS]]  # noqa: E731
         return fast_quality(pick(real), pick(samples), columns)
+    from ganforge.metrics.membership import membership_figures
     from ganforge.metrics.table_detection import detection_figures
     from ganforge.metrics.table_utility import ml_efficacy, privacy
 
@@ -214,10 +217,18 @@ def evaluate_table(dataset, samples: pd.DataFrame, seed: int, run_dir: Path | No
     if holdout is not None and target is not None:
         figures.update(ml_efficacy(real, samples, holdout, columns, target, seed))
     figures.update(privacy(real, samples, holdout, columns, seed))
+    audit_figures, audit = membership_figures(real, samples, holdout, columns, seed)
+    figures.update(audit_figures)
     if run_dir is not None:
+        from ganforge.report.membership_section import plot_membership_roc
         from ganforge.report.tables import plot_columns
 
         plot_columns(real, samples, columns, Path(run_dir) / "plots" / "table_columns.png")
+        roc = Path(run_dir) / "plots" / "membership_roc.png"
+        if audit is not None:
+            plot_membership_roc(audit.labels, audit.scores, roc)
+        else:
+            roc.unlink(missing_ok=True)  # an earlier audit's curves would no longer match evaluation.json
     return figures
 
 
@@ -246,4 +257,7 @@ register_figures({
     "ml_f1_real": Figure("higher", "the same classifiers trained on the real training rows"),
     "dcr_ratio": Figure("", "median distance to the closest training row, synthetic / real held-out"),
     "exact_copies": Figure("lower", "synthetic rows equal to a training row"),
+    "membership_auc": Figure("lower", "ROC AUC of the stronger membership-inference attack (distance to the closest "
+                                      "synthetic row, or DOMIAS's density ratio) telling training rows from "
+                                      "held-out ones (0.5: guessing)"),
 })

@@ -15,6 +15,7 @@ from ganforge.errors import UserError
 from ganforge.report.privacy_section import privacy_section
 from ganforge.report.timeline import diagnosis_section
 from ganforge.report.refine_section import REFINE_FIGURES, refine_section
+from ganforge.report.membership_section import MEMBERSHIP_FIGURES
 from ganforge.report.tables import TABLE_FIGURES, evaluation_section
 
 # The figures of each section, in the order a reader wants them, with their captions.
@@ -39,7 +40,7 @@ SAMPLES = {
     "real_grid.png": "Real training images, for comparison.",
     "samples.png": "Real samples (grey) and generated samples (colour) at the start, middle and end of training.",
 }
-CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES, **TABLE_FIGURES, **REFINE_FIGURES}
+CAPTIONS = {**CURVES, **THEORY, **STORY, **SAMPLES, **TABLE_FIGURES, **MEMBERSHIP_FIGURES, **REFINE_FIGURES}
 MIME = {".png": "image/png", ".gif": "image/gif"}
 
 # The theory figures of summary["theory"], with their labels; the rest follow in file order.
@@ -321,7 +322,7 @@ def write_report(run_dir: str | Path) -> Path:
 <h2>Diagnosis</h2>
 {diagnosis_section(summary)}
 </section>
-{evaluation_section(run_dir, _figures(run_dir, TABLE_FIGURES))}
+{evaluation_section(run_dir, _figures(run_dir, TABLE_FIGURES), _figures(run_dir, MEMBERSHIP_FIGURES))}
 {refine_section(run_dir, _figures(run_dir, REFINE_FIGURES), format_value)}
 {_figure_sections(run_dir, summary)}
 <section id="configuration">

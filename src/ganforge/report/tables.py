@@ -12,6 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ganforge.report.column_panels import column_panels
+from ganforge.report.membership_section import membership_section
 
 REAL_COLOUR, FAKE_COLOUR = "0.55", "tab:orange"
 TABLE_FIGURES = {"table_columns.png": "Each column of the table: real (grey) against synthetic (orange) rows. "
@@ -37,6 +38,7 @@ EVALUATION_LABELS = {
     "dcr_holdout_median": "DCR, real held-out rows (median)",
     "dcr_ratio": "DCR ratio, synthetic / held-out",
     "exact_copies": "Exact copies of training rows",
+    "membership_auc": "Membership-inference AUC, the stronger attack (0.5: guessing)",
     "samples": "Synthetic rows scored",
 }
 
@@ -97,8 +99,9 @@ def _draw_histogram(ax, panel: dict) -> None:
     ax.set_title(panel["column"] + (": the rest" if panel["share_real"] < 1 else ""), fontsize=9)
 
 
-def evaluation_section(run_dir: Path, plots_html: str = "") -> str:
-    """HTML of evaluation.json's table figures (`ganforge evaluate`) and the column plots, or ""."""
+def evaluation_section(run_dir: Path, plots_html: str = "", membership_html: str = "") -> str:
+    """HTML of evaluation.json's table figures (`ganforge evaluate`), the column plots and the
+    membership-inference audit with its ROC curves (`membership_html`), or ""."""
     path = Path(run_dir) / "evaluation.json"
     try:
         figures = json.loads(path.read_text())
@@ -119,7 +122,7 @@ def evaluation_section(run_dir: Path, plots_html: str = "") -> str:
             "score high on column shapes)."
             "</p>")
     table = f"{note}\n<table>{rows}</table>" if rows else ""
-    table += _weakest(figures)
+    table += _weakest(figures) + membership_section(figures, membership_html)
     return f'<section id="table-evaluation">\n<h2>Table evaluation</h2>\n{table}\n{plots_html}\n</section>'
 
 

@@ -56,7 +56,10 @@ def batch_source(run: Any, batch_size: int, whole: bool = False) -> Callable[[],
             return lambda: encoded
         rows = lambda index: encoded[index.to(device)]  # noqa: E731
         n = encoded.shape[0]
-    conditions = encoder.training_conditions(dataset) if getattr(run.model, "conditional", False) else None
+    conditions = None
+    if getattr(run.model, "conditional", False):
+        conditions = (encoder.training_conditions(dataset, compact) if hasattr(encoder, "encode")
+                      else encoder.training_conditions(dataset))
 
     def draw() -> Tensor | Batch:
         if conditions is None:
