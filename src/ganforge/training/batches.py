@@ -106,6 +106,7 @@ class PoissonBatches:
         x = self.compact.rows(index, self.device)
         if not self.condition_dim:
             return x
+        # A private encoder conditions on categorical columns only, all alike (as G's conditions draw them)
         column = torch.randint(0, self.codes.shape[1], (len(index),), generator=self.generator)
         condition = torch.zeros(len(index), self.condition_dim)
         condition[torch.arange(len(index)), self.starts[column] + self.codes[index, column]] = 1.0
