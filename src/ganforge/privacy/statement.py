@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-ACCOUNTANT_NAME = "Renyi DP (Opacus RDPAccountant), converted to (epsilon, delta)"
+ACCOUNTANT_NAME = "Opacus' RDPAccountant (Renyi DP, converted to (epsilon, delta))"
 NEIGHBOURS = "tables that differ by adding or removing one row"
 SAMPLING = ("Sampling stays within the guarantee: the rule that redraws a generated row equal to a training row "
             "is off (no training row is kept to compare with), and --refine is refused (it calibrates D on real rows).")
@@ -35,14 +35,14 @@ def privacy_summary(plan: Any, epsilon: float, steps_taken: int, columns: list[d
                             "share_of_epsilon_alone": plan.counts_share} if counted else None,
     }
     statement = (f"G, D, G's moving average and every row sampled from them are ({epsilon_text(epsilon)}, {plan.delta:.2g})-"
-                 f"differentially private with respect to {NEIGHBOURS}, by {ACCOUNTANT_NAME}, provided the "
+                 f"differentially private with respect to {NEIGHBOURS}, as {ACCOUNTANT_NAME} bounds it, provided the "
                  f"column description below, which the encoder read from the rows, is taken as public.")
     return {**figures, "statement": statement, "covers": _covers(plan, counted),
             "does_not_cover": _does_not_cover(columns), "sampling": SAMPLING}
 
 
 def _covers(plan: Any, counted: list[str]) -> list[str]:
-    covers = [f"D's weights: D reads real rows only in DP-SGD steps (Poisson sampling at rate {plan.sample_rate:.3g}, "
+    covers = [f"D's weights: they learn from real rows only in DP-SGD steps (Poisson sampling at rate {plan.sample_rate:.3g}, "
               f"each row's gradient clipped to L2 norm {plan.max_grad_norm:g}, Gaussian noise of std "
               f"{plan.noise_multiplier:.3g} x {plan.max_grad_norm:g} on their sum).",
               "G's weights, its moving average and every sample: G learns only from D's outputs on its own "
