@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Callable
 
+from ganforge.privacy.statement import epsilon_text
+
 # The block's figures shown in the table, with their labels, in this order.
 FIGURES = {
     "epsilon": "Epsilon spent (accountant)",
@@ -27,6 +29,8 @@ def privacy_section(summary: dict[str, Any] | None, table: Callable[[list[tuple[
     if not isinstance(privacy, dict):
         return ""
     rows = [(label, privacy[key]) for key, label in FIGURES.items() if key in privacy]
+    if isinstance(privacy.get("epsilon"), (int, float)):  # to 3 decimals, rounded up (a bound)
+        rows[0] = (FIGURES["epsilon"], epsilon_text(privacy["epsilon"]))
     counts = privacy.get("released_counts")
     if isinstance(counts, dict):
         rows.append(("Noisy counts released for", ", ".join(counts.get("columns", []))))
