@@ -223,3 +223,15 @@ def test_says_real_splits_a_critic_halfway_between_the_batch_means():
     assert real.tolist() == [True, True, False] and fake.tolist() == [False, False, True]
     shifted = loss.says_real(t(110.0, 112.0, 106.0), t(102.0, 104.0, 108.0))  # a critic has no scale
     assert shifted[0].tolist() == real.tolist() and shifted[1].tolist() == fake.tolist()
+
+
+@pytest.mark.parametrize("name", losses.names())
+def test_each_discriminator_loss_row_by_row_averages_to_the_loss(name):
+    """DP-SGD sums D's loss row by row: the real terms' mean plus the fake terms' mean is the loss."""
+    loss = losses.get(name)
+    real, fake = t(0.3, -1.2, 2.0, 0.0), t(-0.7, 0.4, 1.5)
+    for real_target, fake_target in ((1.0, 0.0), (0.9, 0.0), (t(1.0, 0.0, 0.9, 1.0), t(0.0, 0.9, 0.0))):
+        real_terms, fake_terms = loss.discriminator_rows(real, fake, real_target, fake_target)
+        assert real_terms.shape == real.shape and fake_terms.shape == fake.shape
+        expected = loss.discriminator(real, fake, real_target, fake_target)
+        assert close(real_terms.mean() + fake_terms.mean(), float(expected), 1e-12)

@@ -61,6 +61,32 @@ def wasserstein_discriminator(real: Tensor, fake: Tensor, real_target=None, fake
     return fake.mean() - real.mean()
 
 
+# The same D losses row by row, (real terms (n,), fake terms (m,)): each loss above is the mean of
+# its real terms plus the mean of its fake terms. DP-SGD needs them (privacy/, models/private_gan.py):
+# it bounds each row's own gradient, so no term may depend on the batch's size or on another row.
+
+def bce_rows(logits: Tensor, target: Tensor | float) -> Tensor:
+    """Per-row binary cross-entropy: t*softplus(-l) + (1-t)*softplus(l)."""
+    return target * F.softplus(-logits) + (1 - target) * F.softplus(logits)
+
+
+def minimax_discriminator_rows(real: Tensor, fake: Tensor, real_target, fake_target) -> tuple[Tensor, Tensor]:
+    return 0.5 * bce_rows(real, real_target), 0.5 * bce_rows(fake, fake_target)
+
+
+def least_squares_discriminator_rows(real: Tensor, fake: Tensor, real_target, fake_target) -> tuple[Tensor, Tensor]:
+    return 0.5 * (real - real_target) ** 2, 0.5 * (fake - fake_target) ** 2
+
+
+def hinge_discriminator_rows(real: Tensor, fake: Tensor, real_target=None, fake_target=None) -> tuple[Tensor, Tensor]:
+    return F.relu(1 - real), F.relu(1 + fake)
+
+
+def wasserstein_discriminator_rows(real: Tensor, fake: Tensor, real_target=None,
+                                   fake_target=None) -> tuple[Tensor, Tensor]:
+    return -real, fake
+
+
 @dataclass(frozen=True)
 class Loss:
     """One GAN objective: D's and G's losses, and how D's output reads as a decision."""
@@ -72,6 +98,7 @@ class Loss:
     output: str  # "logit" (D(x) = sigmoid(out)), "score" (LSGAN: real ~ 1, fake ~ 0) or "critic"
     needs_gradient_penalty: bool = False
     description: str = ""
+    discriminator_rows: Callable[..., tuple[Tensor, Tensor]] | None = None  # D's loss row by row (DP-SGD)
 
     def real_probability(self, out: Tensor) -> Tensor:
         """D's output read as 'how real', for the monitoring figures mean D(x)."""
@@ -92,15 +119,17 @@ class Loss:
 
 for _loss in (
     Loss("minimax", minimax_discriminator, minimax_generator, True, "logit",
-         description="the source's zero-sum game, L_G = -L_D"),
+         description="the source's zero-sum game, L_G = -L_D", discriminator_rows=minimax_discriminator_rows),
     Loss("non-saturating", minimax_discriminator, non_saturating_generator, True, "logit",
-         description="G maximises log D(G(z)) (ganhacks)"),
+         description="G maximises log D(G(z)) (ganhacks)", discriminator_rows=minimax_discriminator_rows),
     Loss("least-squares", least_squares_discriminator, least_squares_generator, True, "score",
-         description="LSGAN: squared distance to the real/fake targets"),
+         description="LSGAN: squared distance to the real/fake targets",
+         discriminator_rows=least_squares_discriminator_rows),
     Loss("hinge", hinge_discriminator, critic_generator, False, "hinge",
-         description="hinge loss for D, -E D(G(z)) for G"),
+         description="hinge loss for D, -E D(G(z)) for G", discriminator_rows=hinge_discriminator_rows),
     Loss("wasserstein", wasserstein_discriminator, critic_generator, False, "critic",
-         needs_gradient_penalty=True, description="WGAN-GP: critic with a gradient penalty"),
+         needs_gradient_penalty=True, description="WGAN-GP: critic with a gradient penalty",
+         discriminator_rows=wasserstein_discriminator_rows),
 ):
     losses.register(_loss.name)(_loss)
 

@@ -12,11 +12,12 @@ from ganforge.data.encoders import ENCODER_BUILDERS, ENCODER_FIT_SAMPLES, ENCODE
 from ganforge.defaults import DATA_DEFAULTS
 
 
-def fit_encoder(dataset, config) -> Any:
-    """The encoder for this dataset's kind, fitted to it (points and toys: standardisation)."""
+def fit_encoder(dataset, config, **options: Any) -> Any:
+    """The encoder for this dataset's kind, fitted to it (points and toys: standardisation);
+    `options` go to the kind's builder (a table's: release_counts, for a DP run)."""
     builder = ENCODER_BUILDERS.get(dataset.kind)
     if builder is not None:
-        return builder(dataset, config)
+        return builder(dataset, config, **options)
     fit_on = dataset.reference(ENCODER_FIT_SAMPLES, config.seed)
     return StandardEncoder().fit(fit_on)
 

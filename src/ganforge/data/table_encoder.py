@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import warnings
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -45,10 +45,15 @@ class TableEncoder(TableConditions):
     """fit(table, columns) / encode(DataFrame) -> CompactRows / transform -> (n, dim) tensor /
     inverse_transform -> DataFrame."""
 
-    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES, max_categories: int = MAX_CATEGORIES):
+    def __init__(self, seed: int = 0, max_modes: int = MAX_MODES, max_categories: int = MAX_CATEGORIES,
+                 private: bool = False):
         self.seed = seed
         self.max_modes = max_modes  # 1: plain standardisation of each continuous column (one "mode")
         self.max_categories = max_categories
+        # A DP run's encoder (privacy/): it keeps no hash of any training row, so sampling never compares
+        # with them, and only categorical columns condition G (their counts are released with noise;
+        # a point-mass column's mode shares would be exact counts of the rows)
+        self.private = private
 
     # --- fitting ----------------------------------------------------------------------------
 
@@ -60,12 +65,15 @@ class TableEncoder(TableConditions):
             if spec["kind"] == "continuous":
                 values = _as_numbers(table[spec["name"]].dropna(), spec["dtype"])
                 self._fit_continuous(spec, values, rng)
-                if spec["point_masses"] and len(values):
+                if spec["point_masses"] and len(values) and not self.private:
                     spec["condition_modes"] = True
                     spec["mode_frequencies"] = _mode_frequencies(spec, values, len(table))
             else:
                 self._fit_categorical(spec)
             self.columns_.append(spec)
+        if self.private:
+            self.row_hashes_, self.repeat_share_ = np.zeros(0, dtype=np.uint64), 0.0
+            return self
         hashes = self.row_hashes(table)
         self.row_hashes_ = np.unique(hashes)
         self.repeat_share_ = 1.0 - len(self.row_hashes_) / max(len(hashes), 1)
@@ -76,8 +84,9 @@ class TableEncoder(TableConditions):
         """True when the real rows are nearly all distinct (fewer than REPEAT_SHARE_LIMIT repeats):
         only then does a generated row equal to a training row point at memorisation. Where real
         rows repeat (few columns of few values), equal rows are the distribution itself, and
-        drawing them again would bias the samples against the commonest rows."""
-        return self.repeat_share_ < REPEAT_SHARE_LIMIT
+        drawing them again would bias the samples against the commonest rows. Always False for a
+        private encoder (a DP run: the rule would read the training rows at sampling)."""
+        return not self.private and self.repeat_share_ < REPEAT_SHARE_LIMIT
 
     def _fit_continuous(self, spec: dict[str, Any], values: np.ndarray, rng: np.random.Generator) -> None:
         from sklearn.mixture import BayesianGaussianMixture
@@ -371,15 +380,18 @@ class TableEncoder(TableConditions):
     # --- state ------------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        hashes = base64.b64encode(self.row_hashes_.astype("<u8").tobytes()).decode("ascii")
-        return {"kind": "table", "seed": self.seed, "columns": self.columns_, "row_hashes": hashes,
-                "repeat_share": self.repeat_share_}
+        state = {"kind": "table", "seed": self.seed, "columns": self.columns_}
+        if not self.private:
+            hashes = base64.b64encode(self.row_hashes_.astype("<u8").tobytes()).decode("ascii")
+            state.update(row_hashes=hashes, repeat_share=self.repeat_share_)
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "TableEncoder":
-        encoder = cls(seed=int(state["seed"]))
+        encoder = cls(seed=int(state["seed"]), private="row_hashes" not in state)
         encoder.columns_ = state["columns"]
-        encoder.row_hashes_ = np.frombuffer(base64.b64decode(state["row_hashes"]), dtype="<u8").astype(np.uint64)
+        hashes = base64.b64decode(state.get("row_hashes", ""))
+        encoder.row_hashes_ = np.frombuffer(hashes, dtype="<u8").astype(np.uint64)
         encoder.repeat_share_ = float(state.get("repeat_share", 0.0))
         return encoder
 
@@ -409,8 +421,10 @@ def _key(value: Any) -> str:
         return str(value).strip()
 
 
-def build_table_encoder(dataset, config) -> TableEncoder:
-    """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted."""
+def build_table_encoder(dataset, config, release_counts: Callable[[list[dict]], list[dict]] | None = None) -> TableEncoder:
+    """The table's columns inferred (with --discrete / --metadata overrides), then the encoder fitted.
+    A DP run passes `release_counts`, which swaps the categories' counts for noisy ones before the
+    fit (privacy/counts.py), and its encoder is private (see TableEncoder)."""
     overrides = read_metadata(config.metadata) if config.metadata else {}
     columns = infer_columns(dataset.table, discrete_names(config.discrete), overrides)
     options = column_options(config.metadata) if config.metadata else {}
@@ -425,7 +439,10 @@ def build_table_encoder(dataset, config) -> TableEncoder:
     from ganforge.registry import models
 
     closed_form = config.model in models and getattr(models.get(config.model), "closed_form", False)
-    encoder = TableEncoder(seed=config.seed, max_modes=1 if closed_form else MAX_MODES).fit(dataset.table, columns)
+    if release_counts is not None:
+        columns = release_counts(columns)
+    encoder = TableEncoder(seed=config.seed, max_modes=1 if closed_form else MAX_MODES,
+                           private=release_counts is not None).fit(dataset.table, columns)
     dataset.meta["columns"] = encoder.columns_  # the evaluator scores each column by its kind
     return encoder
 

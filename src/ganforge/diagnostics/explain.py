@@ -45,8 +45,8 @@ def explain(summary: dict[str, Any]) -> str:
     diagnostic finding with its step, and what to try next."""
     summary = summary if isinstance(summary, dict) else {}
     findings = _findings(summary)
-    paragraphs = [_what_ran(summary), _quality(summary), _theory(summary), _diagnosis(findings),
-                  _next(summary, findings)]
+    paragraphs = [_what_ran(summary), _privacy(summary), _quality(summary), _theory(summary),
+                  _diagnosis(findings), _next(summary, findings)]
     return "\n\n".join(p for p in paragraphs if p)
 
 
@@ -109,6 +109,22 @@ def _what_ran(summary: dict[str, Any]) -> str:
     if reason:
         text += " " + STOPPED.get(reason, f"It stopped because: {reason}.")
     return _fill(text)
+
+
+def _privacy(summary: dict[str, Any]) -> str:
+    """A DP run's guarantee as summary.json states it, with what it covers and what it does not."""
+    privacy = summary.get("privacy")
+    if not isinstance(privacy, dict):
+        return ""
+    lines = [_fill("Differential privacy: " + str(privacy.get("statement", "")))]
+    for key, title in (("covers", "It covers:"), ("does_not_cover", "It does not cover:")):
+        items = privacy.get(key) or []
+        if items:
+            lines.append(title)
+            lines.extend(_fill(str(item), bullet=True) for item in items)
+    if privacy.get("sampling"):
+        lines.append(_fill(str(privacy["sampling"])))
+    return "\n".join(lines)
 
 
 def _quality(summary: dict[str, Any]) -> str:

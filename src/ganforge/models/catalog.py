@@ -11,11 +11,15 @@ import ganforge.models.vae  # noqa: F401
 
 from typing import Any
 
+from ganforge.models.private_gan import PrivateGANModel
 from ganforge.registry import models
 
 
-def build_model(config: Any, encoder: Any, device: Any) -> Any:
-    """The configured model for the encoder's layout, with the encoder attached when it wants it."""
+def build_model(config: Any, encoder: Any, device: Any, privacy: Any = None) -> Any:
+    """The configured model for the encoder's layout, with the encoder attached when it wants it;
+    with `privacy` (a PrivacyLedger: a --dp-epsilon run), the GAN whose D trains by DP-SGD."""
+    if privacy is not None:
+        return PrivateGANModel(config, encoder.layout, device, privacy)
     model = models.get(config.model)(config, encoder.layout, device)
     if hasattr(model, "attach_encoder"):  # closed-form fits report their parameters in user units
         model.attach_encoder(encoder)

@@ -55,50 +55,16 @@ class GANModel:
 
     def train_step(self, real_batch: Callable[[], Tensor], rng: torch.Generator, progress: float) -> None:
         """One round: k discriminator steps, then m generator steps. progress runs 0 -> 1 over the run."""
-        cfg, B = self.config, self.config.batch_size
+        cfg = self.config
         noise_std = cfg.instance_noise * (1.0 - progress)  # ganhacks: instance noise decaying to 0
 
         # 1. Discriminator: k steps on a real batch and a batch from the current G.
         for _ in range(cfg.discriminator_steps):
-            x, c_real, c_fake = split_batch(real_batch())
-            with torch.no_grad():
-                fake = self.G(self._noise(B, rng), c_fake)
-            if noise_std > 0:
-                x = x + noise_std * torch.randn(x.shape, generator=rng, device=self.device)
-                fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
-            if cfg.r1 > 0:
-                x.requires_grad_(True)
-            real_out, fake_out = self.D(x, c_real), self.D(fake, c_fake)
-            real_target, fake_target = self._targets(real_out.shape[0], rng)
-            loss_d = self.loss.discriminator(real_out, fake_out, real_target, fake_target)
-            if self.loss.needs_gradient_penalty and cfg.gradient_penalty > 0:
-                # WGAN-GP interpolates between pairs; with conditions, each pair is judged under the fake's.
-                critic = self.D if c_fake is None else (lambda points: self.D(points, c_fake))
-                loss_d = loss_d + cfg.gradient_penalty * gradient_penalty(critic, x.detach(), fake, rng)
-            if cfg.r1 > 0:
-                loss_d = loss_d + cfg.r1 * r1_penalty(real_out, x)
-            self.opt_D.zero_grad(set_to_none=True)
-            loss_d.backward()
-            if self._measure_grads:
-                self._grad_norms["grad_norm_d"] = grad_norm([self.D])
-            self.opt_D.step()
+            loss_d, real_out, fake_out = self._discriminator_step(real_batch, rng, noise_std)
 
         # 2. Generator: m steps against the updated D.
         for _ in range(cfg.generator_steps):
-            c_fake = split_batch(real_batch())[2] if self.conditional else None  # fresh conditions
-            fake = self.G(self._noise(B, rng), c_fake)
-            if noise_std > 0:
-                fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
-            loss_g = self.loss.generator(self.D(fake, c_fake))
-            if c_fake is not None and hasattr(self.G, "condition_loss"):  # e.g. CTGAN's: G must honour c
-                loss_g = loss_g + self.G.condition_loss(fake, c_fake)
-            self.opt_G.zero_grad(set_to_none=True)
-            loss_g.backward()
-            if self._measure_grads:
-                self._grad_norms["grad_norm_g"] = grad_norm([self.G])
-            self.opt_G.step()
-            if self.G_ema is not None:
-                self._update_ema()
+            loss_g = self._generator_step(real_batch, rng, noise_std)
 
         with torch.no_grad():
             says_real, says_fake_real = self.loss.says_real(real_out, fake_out)
@@ -108,6 +74,56 @@ class GANModel:
                 self.loss.real_probability(real_out).mean(), self.loss.real_probability(fake_out).mean(),
             ])
         self._stat_count += 1
+
+    def _discriminator_step(self, real_batch: Callable[[], Tensor], rng: torch.Generator,
+                            noise_std: float) -> tuple[Tensor, Tensor, Tensor]:
+        """One step of D on a real batch and a batch from the current G: (loss, D(real), D(fake))."""
+        cfg, B = self.config, self.config.batch_size
+        x, c_real, c_fake = split_batch(real_batch())
+        with torch.no_grad():
+            fake = self.G(self._noise(B, rng), c_fake)
+        if noise_std > 0:
+            x = x + noise_std * torch.randn(x.shape, generator=rng, device=self.device)
+            fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
+        if cfg.r1 > 0:
+            x.requires_grad_(True)
+        real_out, fake_out = self.D(x, c_real), self.D(fake, c_fake)
+        real_target, fake_target = self._targets(real_out.shape[0], rng)
+        loss_d = self.loss.discriminator(real_out, fake_out, real_target, fake_target)
+        if self.loss.needs_gradient_penalty and cfg.gradient_penalty > 0:
+            # WGAN-GP interpolates between pairs; with conditions, each pair is judged under the fake's.
+            critic = self.D if c_fake is None else (lambda points: self.D(points, c_fake))
+            loss_d = loss_d + cfg.gradient_penalty * gradient_penalty(critic, x.detach(), fake, rng)
+        if cfg.r1 > 0:
+            loss_d = loss_d + cfg.r1 * r1_penalty(real_out, x)
+        self.opt_D.zero_grad(set_to_none=True)
+        loss_d.backward()
+        if self._measure_grads:
+            self._grad_norms["grad_norm_d"] = grad_norm([self.D])
+        self.opt_D.step()
+        return loss_d, real_out, fake_out
+
+    def _generator_step(self, real_batch: Callable[[], Tensor], rng: torch.Generator, noise_std: float) -> Tensor:
+        """One step of G against the current D; returns G's loss."""
+        c_fake = self._generator_conditions(real_batch)
+        fake = self.G(self._noise(self.config.batch_size, rng), c_fake)
+        if noise_std > 0:
+            fake = fake + noise_std * torch.randn(fake.shape, generator=rng, device=self.device)
+        loss_g = self.loss.generator(self.D(fake, c_fake))
+        if c_fake is not None and hasattr(self.G, "condition_loss"):  # e.g. CTGAN's: G must honour c
+            loss_g = loss_g + self.G.condition_loss(fake, c_fake)
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_g.backward()
+        if self._measure_grads:
+            self._grad_norms["grad_norm_g"] = grad_norm([self.G])
+        self.opt_G.step()
+        if self.G_ema is not None:
+            self._update_ema()
+        return loss_g
+
+    def _generator_conditions(self, real_batch: Callable[[], Tensor]) -> Tensor | None:
+        """Fresh conditions for G's samples: the fake conditions of a new batch."""
+        return split_batch(real_batch())[2] if self.conditional else None
 
     def measure_gradients(self, on: bool) -> None:
         """Gradient norms cost a pass over all parameters: the loop asks for them on log steps only."""
@@ -126,16 +142,18 @@ class GANModel:
     def _noise(self, n: int, rng: torch.Generator) -> Tensor:
         return torch.randn(n, self.config.noise_dim, generator=rng, device=self.device)  # z ~ N(0, I)
 
-    def _targets(self, n: int, rng: torch.Generator) -> tuple[Tensor | float, Tensor | float]:
-        """Real/fake targets with one-sided smoothing (real only) and random label flips (ganhacks)."""
+    def _targets(self, n: int, rng: torch.Generator, n_fake: int | None = None) -> tuple[Tensor | float, Tensor | float]:
+        """Real/fake targets with one-sided smoothing (real only) and random label flips (ganhacks);
+        n real and n_fake (default n) generated outputs."""
         cfg = self.config
         real, fake = 1.0 - cfg.label_smoothing, 0.0
         if cfg.label_flip <= 0:
             return real, fake
+        m = n if n_fake is None else n_fake
         flip_real = torch.rand(n, generator=rng, device=self.device) < cfg.label_flip
-        flip_fake = torch.rand(n, generator=rng, device=self.device) < cfg.label_flip
+        flip_fake = torch.rand(m, generator=rng, device=self.device) < cfg.label_flip
         real_t = torch.where(flip_real, torch.zeros(n, device=self.device), torch.full((n,), real, device=self.device))
-        fake_t = torch.where(flip_fake, torch.full((n,), real, device=self.device), torch.zeros(n, device=self.device))
+        fake_t = torch.where(flip_fake, torch.full((m,), real, device=self.device), torch.zeros(m, device=self.device))
         return real_t, fake_t
 
     @torch.no_grad()

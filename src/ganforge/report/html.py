@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ganforge.errors import UserError
+from ganforge.report.privacy_section import privacy_section
 from ganforge.report.timeline import diagnosis_section
 from ganforge.report.refine_section import REFINE_FIGURES, refine_section
 from ganforge.report.membership_section import MEMBERSHIP_FIGURES
@@ -189,7 +190,7 @@ def _table(rows: list[tuple[str, object]], as_written: bool = False) -> str:
 def _summary_section(summary: dict | None) -> str:
     if summary is None:
         return '<p>There is no summary.json in this run directory; the run may not have finished.</p>'
-    shown = {k: v for k, v in summary.items() if k not in ("diagnostics", "theory")}
+    shown = {k: v for k, v in summary.items() if k not in ("diagnostics", "theory", "privacy")}
     ordered = [k for k in LABELS if k in shown] + [k for k in shown if k not in LABELS]
     rows = [(LABELS.get(k, k.replace("_", " ").capitalize()), shown[k]) for k in ordered]
     return _table(rows)
@@ -316,6 +317,7 @@ def write_report(run_dir: str | Path) -> Path:
 <h2>Final figures</h2>
 {_summary_section(summary)}
 </section>
+{privacy_section(summary, _table)}
 <section id="diagnosis">
 <h2>Diagnosis</h2>
 {diagnosis_section(summary)}

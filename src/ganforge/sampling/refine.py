@@ -74,6 +74,9 @@ def check_refinable(run, method: str, run_dir: str | Path | None = None):
     best cell's D); a one-line UserError when there is none."""
     if method not in REFINERS:
         raise UserError(f"--refine must be one of {', '.join(REFINERS)}, got {method!r}")
+    if getattr(run.config, "dp_epsilon", 0):
+        raise UserError(f"--refine {method} calibrates D on real rows, outside this run's differential privacy "
+                        f"budget; sample a --dp-epsilon run without --refine")
     if hasattr(run.model, "generators"):  # a --grid run: GeneratorMixture
         if method == "langevin":
             raise UserError("--refine langevin needs one generator; a --grid run samples a mixture (use drs or mh)")

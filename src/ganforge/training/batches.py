@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -33,6 +34,9 @@ def batch_source(run: Any, batch_size: int, whole: bool = False) -> Callable[[],
     processes of them; data_rng stays in step on every process (each draw consumes it alike).
     """
     dataset, encoder, device = run.dataset, run.encoder, run.model.device
+    if getattr(run.model, "private", False) and not whole:  # DP-SGD: Poisson sampling (models/private_gan.py)
+        return PoissonBatches(encoder.encode(dataset.rows()), encoder, batch_size,
+                              run.model.privacy.plan.sample_rate, run.model.sampling_rng, device)
     if dataset.toy is not None:
         return lambda: encoder.transform(dataset.sample(batch_size, run.data_rng)).to(device)
     shard = getattr(run, "shard", None)
@@ -71,3 +75,43 @@ def shard_of(batch: Tensor | Batch, start: int, stop: int) -> Tensor | Batch:
     if isinstance(batch, Batch):
         return Batch(*(None if part is None else part[start:stop].clone() for part in batch))
     return batch[start:stop].clone()
+
+
+class PoissonBatches:
+    """A DP run's batches (DP-SGD's sampling, as Opacus' UniformWithReplacementSampler draws it):
+    each real row joins a batch independently with probability `rate`, so the batch's size varies
+    around rate x rows = batch_size. A conditional table's real rows are judged under a condition
+    drawn from the row itself (a conditioning column at random, the row's value of it): a function
+    of the row, inside each row's clipped gradient. G's conditions follow the encoder's frequencies,
+    which in a DP run are the released noisy counts (privacy/counts.py). All draws come from
+    `generator`, which a divergence rollback does not rewind: no batch is ever drawn twice alike.
+    """
+
+    def __init__(self, compact, encoder, batch_size: int, rate: float, generator: torch.Generator,
+                 device: torch.device):
+        self.compact, self.encoder, self.batch_size, self.rate = compact, encoder, batch_size, rate
+        self.generator, self.device = generator, device
+        layout = encoder.layout
+        self.condition_dim = layout.condition_dim
+        if self.condition_dim:
+            block = {int(start): j for j, start in enumerate(compact.block_starts.tolist())}
+            # (n, k): each row's hot position in the one-hot block of each conditioning column
+            self.codes = compact.codes[:, [block[offset] for offset, _ in layout.condition_spans]].long()
+            widths = [width for _, width in layout.condition_spans]
+            self.starts = torch.tensor(np.cumsum([0] + widths[:-1]), dtype=torch.long)
+
+    def __call__(self) -> Tensor | Batch:
+        chosen = torch.rand(len(self.compact), generator=self.generator) < self.rate
+        index = chosen.nonzero().squeeze(1)
+        x = self.compact.rows(index, self.device)
+        if not self.condition_dim:
+            return x
+        # A private encoder conditions on categorical columns only, all alike (as G's conditions draw them)
+        column = torch.randint(0, self.codes.shape[1], (len(index),), generator=self.generator)
+        condition = torch.zeros(len(index), self.condition_dim)
+        condition[torch.arange(len(index)), self.starts[column] + self.codes[index, column]] = 1.0
+        return Batch(x, condition.to(self.device), self.fake_conditions())
+
+    def fake_conditions(self) -> Tensor:
+        """batch_size conditions for G, drawn as the (released) frequencies have them."""
+        return self.encoder.sample_conditions(self.batch_size, self.generator).to(self.device)

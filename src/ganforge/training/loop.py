@@ -53,12 +53,19 @@ def train_loop(model, next_batch: Callable[[], torch.Tensor], noise_rng: torch.G
     """Runs steps start_step+1 .. config.steps; returns (last completed step, why it stopped).
 
     On divergence, `recover(step)` rolls the model back and returns the step to go on from,
-    or None to stop.
+    or None to stop. A model may end the run itself: `model.stop_reason()` (a DP run's spent
+    budget) is asked before the first step and after each one, and `model.diverged(record)`
+    replaces the plain divergence test.
     """
     step = start_step
+    stop_reason = getattr(model, "stop_reason", lambda: None)
+    diverged = getattr(model, "diverged", is_diverged)
     for callback in callbacks:
         callback.on_start(start_step, config.steps)
     try:
+        reason = stop_reason()
+        if reason:
+            return step, reason
         while step < config.steps:
             step += 1
             log_now = step % config.log_every == 0 or step == config.steps
@@ -71,7 +78,7 @@ def train_loop(model, next_batch: Callable[[], torch.Tensor], noise_rng: torch.G
                 records.append(record)
                 for callback in callbacks:
                     callback.on_log(record)
-                if is_diverged(record):
+                if diverged(record):
                     resumed = recover(step)
                     if resumed is None:
                         return step, "divergence"
@@ -83,6 +90,9 @@ def train_loop(model, next_batch: Callable[[], torch.Tensor], noise_rng: torch.G
                 return step, "interrupted"
             if log_now and config.stop_at_equilibrium and equilibrium_reached(records, config):
                 return step, "equilibrium"
+            reason = stop_reason()
+            if reason:
+                return step, reason
         return step, "steps"
     finally:
         for callback in callbacks:

@@ -16,6 +16,7 @@ from ganforge.config import TrainConfig
 from ganforge.data.dataset import Dataset
 from ganforge.diagnostics import Diagnostician
 from ganforge.errors import UserError
+from ganforge.privacy.statement import privacy_summary
 from ganforge.training import checkpoint as ckpt
 from ganforge.training.callbacks import (DiagnosticsLog, MetricsLog, PeriodicCheckpoint, ProgressBar,
                                          TensorBoardLog)
@@ -140,6 +141,10 @@ def train(config: TrainConfig | None, dataset: Dataset | None = None, out: Path 
         **({"epochs": step * config.batch_size / len(run.dataset)} if run.dataset.toy is None and len(run.dataset) else {}),
         **{k: v for k, v in final.items() if k not in ("step", "wall_seconds", "nonfinite")},
     }
+    if hasattr(model, "privacy"):  # a DP run: the guarantee, and what it covers
+        ledger = model.privacy
+        run.summary["privacy"] = privacy_summary(ledger.plan, ledger.epsilon(), ledger.steps_taken,
+                                                 run.encoder.columns_, delta_is_default=not config.dp_delta)
     if out is not None:
         theory = _theory(run, monitor, out)  # ~1 s of kernel density: only for runs that keep a summary
         if theory is not None:

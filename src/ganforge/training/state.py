@@ -17,6 +17,9 @@ from ganforge.data.table_memory import check_table_fits
 from ganforge.defaults import steps_for_epochs
 from ganforge.errors import UserError
 from ganforge.models.catalog import build_model
+from ganforge.privacy.budget import PrivacyLedger
+from ganforge.privacy.options import check_private_run, private_defaults
+from ganforge.privacy.setup import PrivateSetup
 from ganforge.registry import models
 from ganforge.training import checkpoint as ckpt
 
@@ -74,6 +77,9 @@ class TrainedRun:
         state = {"step": self.step, "wall_seconds": self.wall_seconds, "encoder_fit_seconds": self.encoder_fit_seconds,
                  "config": self.config.to_dict(),
                  "encoder": self.encoder.state(), "optimizer_groups": ckpt.optimizer_groups(self.model)}
+        if hasattr(self.model, "privacy_state"):  # a DP run: its ledger, so a resumed run's epsilon is exact
+            private_tensors, state["privacy"] = self.model.privacy_state()
+            tensors.update(private_tensors)
         return ckpt.save_checkpoint(run_dir, tensors, state)
 
 
@@ -98,8 +104,9 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool 
     """Data, encoder and a freshly initialised model, all seeded from config.seed; with
     `progress`, a table's encoder fit is announced on stderr and its seconds printed."""
     dataset = dataset if dataset is not None else load_dataset(config.data)
-    config = config.with_defaults(defaults_for(dataset.kind, config.model))
+    config = config.with_defaults({**defaults_for(dataset.kind, config.model), **private_defaults(config)})
     config = _epochs_as_steps(config, dataset)
+    check_private_run(config, dataset.kind, len(dataset))
     if dataset.kind == "table":  # refused before the encoder's own copies, and before an earlier run is touched
         check_table_fits(*dataset.table.shape, config.batch_size)
     device = resolve_device(config)
@@ -107,26 +114,29 @@ def new_run(config: TrainConfig, dataset: Dataset | None = None, progress: bool 
     if getattr(model_class, "closed_form", False):  # fitted in one step: one step, one log
         config = config.replace(steps=1, log_every=1, checkpoint_every=1)
     torch.manual_seed(config.seed)  # network initialisation (and dropout) draw from the global RNG
-    encoder, fit_seconds = _fit_encoder(dataset, config, progress)
-    model = build_model(config, encoder, device)
+    setup = PrivateSetup(config, len(dataset)) if config.dp_epsilon else None
+    encoder, fit_seconds = _fit_encoder(dataset, config, progress, setup)
+    model = build_model(config, encoder, device, setup.ledger() if setup else None)
     warn_if_small(dataset)  # data and options are valid: it trains, but the user is told what it can teach
     return TrainedRun(config, encoder, model, data_rng=torch.Generator().manual_seed(config.seed),
                       noise_rng=torch.Generator(device).manual_seed(config.seed + 1), dataset=dataset,
                       encoder_fit_seconds=fit_seconds)
 
 
-def _fit_encoder(dataset: Dataset, config: TrainConfig, progress: bool) -> tuple[Any, float]:
+def _fit_encoder(dataset: Dataset, config: TrainConfig, progress: bool,
+                 setup: PrivateSetup | None = None) -> tuple[Any, float]:
     """(fitted encoder, seconds it took); a table's fit says so first, as it can take a while."""
     started = time.perf_counter()
+    options = {"release_counts": setup.release_counts} if setup else {}
     if not (progress and dataset.kind == "table"):
-        return fit_encoder(dataset, config), time.perf_counter() - started
+        return fit_encoder(dataset, config, **options), time.perf_counter() - started
     from rich.console import Console
 
     rows, columns = dataset.table.shape
     line = f"fitting the table encoder ({columns:,} columns, {rows:,} rows)..."
     console = Console(stderr=True)
     with console.status(line):  # a transient spinner: a refused column leaves only its error line
-        encoder = fit_encoder(dataset, config)
+        encoder = fit_encoder(dataset, config, **options)
     seconds = time.perf_counter() - started
     console.print(f"{line} {seconds:.1f} s", highlight=False)
     return encoder, seconds
@@ -163,7 +173,8 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
     if saved is not None:  # e.g. a --grid run samples from its best cell's generator mixture
         model = SAVED_MODELS[saved](config, encoder, torch_device, state[saved])
     else:
-        model = build_model(config, encoder, torch_device)
+        privacy = _ledger(state, run_dir) if "privacy" in state else None
+        model = build_model(config, encoder, torch_device, privacy)
     ckpt.restore_model(model, tensors, state)
     run = TrainedRun(config, encoder, model, data_rng=torch.Generator(), noise_rng=torch.Generator(torch_device))
     try:
@@ -172,6 +183,15 @@ def load_run(run_dir: Path, device: str | None = None, **overrides: Any) -> Trai
         torch.set_rng_state(tensors["rng.torch"])
         run.data_rng.set_state(tensors["rng.data"])
         run.noise_rng.set_state(tensors["rng.noise"])
+        if hasattr(model, "restore_privacy"):
+            model.restore_privacy(tensors)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise UserError(f"checkpoint in {run_dir} lacks its step or RNG state ({str(exc)[:120]})") from None
     return run
+
+
+def _ledger(state: dict[str, Any], run_dir: Path) -> PrivacyLedger:
+    try:
+        return PrivacyLedger.from_state(state["privacy"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"checkpoint in {run_dir} lacks its privacy ledger ({exc})") from None
