@@ -16,6 +16,7 @@ from ganforge.data.points import check_points
 from ganforge.errors import UserError
 from ganforge.registry import datasets
 from ganforge.launch import train
+from ganforge.privacy.options import check_requested_privacy
 from ganforge.training.run import read_summary
 from ganforge.training.state import TrainedRun, load_run
 
@@ -41,6 +42,7 @@ class GAN:
         """Trains on `data`: a built-in name, a path (.npy/.csv of points, a .csv or .parquet table,
         images), or an array / DataFrame of shape (n, d). With `out`, also writes the run directory (config, metrics, report...)."""
         dataset, name = _as_dataset(data)
+        check_requested_privacy(self.options)
         config = TrainConfig.from_dict({**self.options, "data": name}, origin="GAN options")
         self._adopt(train(config, dataset, out=out, overwrite=overwrite, progress=progress))
         self.run_dir_ = Path(out) if out is not None else None

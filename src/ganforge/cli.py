@@ -54,8 +54,10 @@ def _train_options() -> list[inspect.Parameter]:
 def train(out: Path, config: Optional[Path], resume: bool, overwrite: bool, quiet: bool, **given: Any) -> None:
     """Train a model and write a run directory: config, metrics, checkpoint, plots and report."""
     from ganforge.launch import train as run_training
+    from ganforge.privacy.options import check_requested_privacy
 
     given = {k: v for k, v in given.items() if v is not None}
+    check_requested_privacy(given)
     if resume:
         extra = (sorted(set(given) - set(RESUME_OVERRIDES)) + (["config"] if config else [])
                  + (["overwrite"] if overwrite else []))

@@ -48,15 +48,19 @@ def private_defaults(config: Any) -> dict[str, Any]:
     return dict(PRIVATE_DEFAULTS) if config.dp_epsilon else {}
 
 
+def check_requested_privacy(requested: dict[str, Any]) -> None:
+    """UserError on an explicit 0 among the options a user passed (flags, GAN(...)): 0 is how a
+    saved configuration says "no DP" (config.yaml, a replaced config), so only a request is checked."""
+    if requested.get("dp_epsilon") == 0:
+        raise UserError("--dp-epsilon must be > 0 (the privacy budget), got 0; leave it out to train without "
+                        "differential privacy")
+    if requested.get("dp_delta") == 0:
+        raise UserError("--dp-delta must be in (0, 1), got 0; leave it out for the default 1 / (10 x rows)")
+
+
 def check_private_run(config: Any, kind: str, rows: int) -> None:
     """UserError on a DP request this data or these options cannot honour (after the data's
     defaults are in: a table's pack 8 is DP's pack 1 unless the user chose it); warns on a weak delta."""
-    given = getattr(config, "_given", frozenset())
-    if "dp_epsilon" in given and not config.dp_epsilon:
-        raise UserError("--dp-epsilon must be > 0 (the privacy budget), got 0; leave it out to train without "
-                        "differential privacy")
-    if "dp_delta" in given and not config.dp_delta:
-        raise UserError("--dp-delta must be in (0, 1), got 0; leave it out for the default 1 / (10 x rows)")
     if not config.dp_epsilon:
         return
     if kind != "table":
