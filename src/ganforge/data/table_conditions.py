@@ -92,10 +92,15 @@ class TableConditions:
             return None
         if encoded is None:
             encoded = self.encode(dataset.rows())
-        block_of = {int(start): j for j, start in enumerate(encoded.block_starts)}
-        offsets = self.layout.condition_spans
-        codes = [encoded.codes[:, block_of[offset]].numpy().astype(np.int64) for offset, _ in offsets]
-        return ConditionSampler(codes, [width for _, width in offsets], self._column_weights())
+        codes = self.condition_codes(encoded).numpy()
+        widths = [width for _, width in self.layout.condition_spans]
+        return ConditionSampler([np.ascontiguousarray(c) for c in codes.T], widths, self._column_weights())
+
+    def condition_codes(self, encoded) -> torch.Tensor:
+        """(n, k) int64: each encoded row's hot position in the one-hot block of each of the k
+        conditioning columns (a category, or a mode), read from its CompactRows codes."""
+        block_of = {int(start): j for j, start in enumerate(encoded.block_starts.tolist())}
+        return encoded.codes[:, [block_of[offset] for offset, _ in self.layout.condition_spans]].long()
 
     def _column_weights(self) -> torch.Tensor | None:
         """How often each conditioning column is the one a condition fixes, in training and when

@@ -94,9 +94,7 @@ class PoissonBatches:
         layout = encoder.layout
         self.condition_dim = layout.condition_dim
         if self.condition_dim:
-            block = {int(start): j for j, start in enumerate(compact.block_starts.tolist())}
-            # (n, k): each row's hot position in the one-hot block of each conditioning column
-            self.codes = compact.codes[:, [block[offset] for offset, _ in layout.condition_spans]].long()
+            self.codes = encoder.condition_codes(compact)  # (n, k): each row's hot position per conditioning column
             widths = [width for _, width in layout.condition_spans]
             self.starts = torch.tensor(np.cumsum([0] + widths[:-1]), dtype=torch.long)
 
