@@ -30,6 +30,24 @@ def parse_overrides(items: list[str]) -> dict:
     return overrides
 
 
+def add_table_options(parser, data_root: Path, data_help: str) -> None:
+    """The options every table benchmark takes alike: --data-root, --set and --out."""
+    parser.add_argument("--data-root", default=str(data_root), help=data_help)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a ganforge option")
+    parser.add_argument("--out", help="also write the JSON here")
+
+
+def parse_epsilons(text: str) -> list[float]:
+    """`--epsilons 1,3,10` as numbers, each > 0."""
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SystemExit(f"error: --epsilons takes numbers separated by commas, got {text!r}") from None
+    if any(v <= 0 for v in values):
+        raise SystemExit(f"error: every epsilon must be > 0, got {text!r}")
+    return values
+
+
 def environment() -> dict:
     return {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
             "machine": platform.machine()}

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import emit, environment, log, parse_overrides  # noqa: E402
+from common import add_table_options, emit, environment, log, parse_epsilons, parse_overrides  # noqa: E402
 from tabular import DATASETS, load, score, summarise  # noqa: E402
 
 SMOKE = {"seeds": 1, "steps": 20, "epsilons": "3"}
@@ -77,14 +77,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--dp-only", action="store_true", help="only the DP runs (a sweep of DP options)")
     parser.add_argument("--smoke", action="store_true", help=f"a quick check of every figure: {SMOKE}")
-    parser.add_argument("--data-root", default=str(DATASETS), help="folder with pima-diabetes.csv")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a ganforge option")
-    parser.add_argument("--out", help="also write the JSON here")
+    add_table_options(parser, DATASETS, "folder with pima-diabetes.csv")
     args = parser.parse_args()
     if args.smoke:
         args.seeds, args.steps, args.epsilons = SMOKE["seeds"], SMOKE["steps"], SMOKE["epsilons"]
     steps = args.steps or PRIVATE_DEFAULTS["steps"]
-    epsilons = [float(e) for e in args.epsilons.split(",") if e.strip()]
+    epsilons = parse_epsilons(args.epsilons)
     overrides = parse_overrides(args.set)
     result = {"smoke": args.smoke, "steps": steps, "seeds": args.seeds, "epsilons": epsilons,
               "overrides": overrides, **environment(),

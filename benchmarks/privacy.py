@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import emit, environment, log, parse_overrides  # noqa: E402
+from common import add_table_options, emit, environment, log, parse_epsilons, parse_overrides  # noqa: E402
 from tabular import DATASETS, load, score, summarise  # noqa: E402
 
 DEFAULT_EPSILONS = "1,3,10"
@@ -114,16 +114,6 @@ def targets(name: str, rows: dict[str, dict], epsilons: list[float]) -> dict:
     return checks
 
 
-def parse_epsilons(text: str) -> list[float]:
-    try:
-        values = [float(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise SystemExit(f"error: --epsilons takes numbers separated by commas, got {text!r}") from None
-    if any(v <= 0 for v in values):
-        raise SystemExit(f"error: every epsilon must be > 0, got {text!r}")
-    return values
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="pima,adult", help="comma-separated: pima, adult")
@@ -134,9 +124,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--smoke", action="store_true",
                         help="a check that everything runs: Pima, 1 seed, no DP and epsilon 3, 2 epochs (not a measurement)")
-    parser.add_argument("--data-root", default=str(DATASETS), help="folder with pima-diabetes.csv and adult/")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a ganforge option")
-    parser.add_argument("--out", help="also write the JSON here")
+    add_table_options(parser, DATASETS, "folder with pima-diabetes.csv and adult/")
     args = parser.parse_args()
     if args.smoke:
         args.datasets, args.seeds, args.epsilons = SMOKE["datasets"], SMOKE["seeds"], SMOKE["epsilons"]

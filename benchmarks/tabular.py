@@ -34,7 +34,7 @@ import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import emit, environment, log, parse_overrides  # noqa: E402
+from common import add_table_options, emit, environment, log, parse_overrides  # noqa: E402
 
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 ADULT_COLUMNS = ["age", "workclass", "fnlwgt", "education", "education-num", "marital-status", "occupation",
@@ -232,9 +232,7 @@ def main() -> None:
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, of: {', '.join(MODELS)}")
     parser.add_argument("--smoke", action="store_true",
                         help="a check that everything runs: Pima, 1 seed, 2 epochs (every figure, not a measurement)")
-    parser.add_argument("--data-root", default=str(DATASETS), help="folder with pima-diabetes.csv and adult/")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a ganforge option")
-    parser.add_argument("--out", help="also write the JSON here")
+    add_table_options(parser, DATASETS, "folder with pima-diabetes.csv and adult/")
     args = parser.parse_args()
     if args.smoke:
         args.datasets, args.seeds, args.epochs = SMOKE["datasets"], SMOKE["seeds"], args.epochs or SMOKE["epochs"]
