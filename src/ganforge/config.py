@@ -76,6 +76,7 @@ class TrainConfig:
     discrete: str = ""  # comma-separated columns to treat as categories, whatever their values
     metadata: str = ""  # YAML/JSON file: {column: categorical | continuous}
     table_dropout: float = 0.5  # dropout in the table discriminator's hidden layers (CTGAN's)
+    generator_head: str = "joint"  # the table generator's output head (nets/tabular.py); tables' default: see table_defaults
     # Differential privacy for tables (privacy/, models/private_gan.py): DP-SGD on D with Opacus
     dp_epsilon: float = 0.0  # the (epsilon, delta) budget's epsilon; 0 = no differential privacy
     dp_delta: float = 0.0  # 0 = 1 / (10 x rows) rounded down to a power of ten
@@ -297,6 +298,8 @@ HELP = {
     "discrete": "tables: comma-separated columns to treat as categories (e.g. Outcome,Pregnancies)",
     "metadata": "tables: a YAML/JSON file mapping columns to categorical or continuous",
     "table_dropout": "tables: dropout probability in the discriminator's hidden layers",
+    "generator_head": "tables: G's output head; autoregressive: each column's output also sees the columns "
+                      "generated before it; joint: all at once (CTGAN's)",
     "dp_epsilon": "tables: train with (epsilon, delta)-differential privacy (DP-SGD on D, Opacus); stops when "
                   "this epsilon is spent; 0 = off",
     "dp_delta": "tables: the delta of --dp-epsilon; 0 = 1 / (10 x rows) rounded down to a power of ten",
@@ -316,4 +319,4 @@ HELP = {
                       "each cell trains every neighbourhood offspring with a fresh Adam (5x the work)"),
 }
 CHOICES = {"discriminator_activation": ("leaky_relu", "relu"), "cell_loss": ("fixed", "random"),
-           "cell_training": ("centre", "population")}
+           "cell_training": ("centre", "population"), "generator_head": ("joint", "autoregressive")}

@@ -1,4 +1,10 @@
-"""G and D for tables (CTGAN's design): a residual generator with a span-aware output head, a packed critic."""
+"""G and D for tables (CTGAN's design): a residual generator with a span-aware output head, a packed critic.
+
+G's head is joint (CTGAN's: every block's logits from the body's features at once, each block's
+Gumbel noise drawn on its own) or autoregressive: block i's logits also see the sampled outputs of
+blocks 0..i-1, so a column's value can follow the values already drawn for the columns before it
+(education-num after education, sex after relationship) instead of meeting them by chance.
+"""
 
 from __future__ import annotations
 
@@ -33,15 +39,20 @@ class TableGenerator(nn.Module):
     """
 
     def __init__(self, noise_dim: int, spans: Sequence[tuple[int, str]], hidden: Sequence[int],
-                 condition_dim: int = 0, condition_spans: Sequence[tuple[int, int]] = ()):
+                 condition_dim: int = 0, condition_spans: Sequence[tuple[int, int]] = (), head: str = "joint"):
         super().__init__()
         layers, width = [], noise_dim + condition_dim
         for h in hidden:
             layers.append(Residual(width, h))
             width += h
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(width, sum(w for w, _ in spans))
         self.widths = [w for w, _ in spans]
+        if head == "autoregressive":
+            before = [sum(self.widths[:i]) for i in range(len(self.widths))]
+            self.heads = nn.ModuleList(nn.Linear(width + b, w) for b, w in zip(before, self.widths))
+        else:
+            self.head = nn.Linear(width, sum(self.widths))
+        self.autoregressive = head == "autoregressive"
         self.kinds = [kind for _, kind in spans]
         self.condition_spans = list(condition_spans)
         self.last_logits: Tensor | None = None
@@ -49,20 +60,21 @@ class TableGenerator(nn.Module):
     def forward(self, z: Tensor, condition: Tensor | None = None) -> Tensor:
         if condition is not None:
             z = torch.cat([z, condition], dim=1)
-        logits = self.head(self.body(z))  # (B, dim), raw
-        self.last_logits = logits
+        hidden = self.body(z)
         # Gumbel noise g = -log(E), E ~ Exp(1), for the whole row at once: while training from torch's
         # global RNG (seeded and checkpointed); when sampling, from the noise z itself (reproducible).
-        noise = -torch.empty_like(logits).exponential_().log() if self.training else _gumbel_from(z, logits.shape)
-        blocks = []
-        for block, g, kind in zip(torch.split(logits, self.widths, dim=1), torch.split(noise, self.widths, dim=1),
-                                  self.kinds):
-            if kind == "tanh":
-                blocks.append(torch.tanh(block))
-            elif kind == "softmax":  # Gumbel-softmax: softmax((logits + g) / tau), near one-hot
-                blocks.append(F.softmax((block + g) / GUMBEL_TAU, dim=1))
-            else:
-                blocks.append(block)
+        shape = torch.Size([z.shape[0], sum(self.widths)])
+        noise = -torch.empty(shape, device=z.device).exponential_().log() if self.training else _gumbel_from(z, shape)
+        noises = torch.split(noise, self.widths, dim=1)
+        if not self.autoregressive:
+            self.last_logits = self.head(hidden)  # (B, dim), raw
+            return torch.cat([_activate(block, g, kind) for block, g, kind in
+                              zip(torch.split(self.last_logits, self.widths, dim=1), noises, self.kinds)], dim=1)
+        blocks, logits = [], []
+        for head, g, kind in zip(self.heads, noises, self.kinds):
+            logits.append(head(torch.cat([hidden, *blocks], dim=1)))
+            blocks.append(_activate(logits[-1], g, kind))
+        self.last_logits = torch.cat(logits, dim=1)
         return torch.cat(blocks, dim=1)
 
     def condition_loss(self, fake: Tensor, condition: Tensor) -> Tensor:
@@ -105,6 +117,15 @@ class TableDiscriminator(nn.Module):
         return self.net(x).squeeze(-1)
 
 
+def _activate(block: Tensor, g: Tensor, kind: str) -> Tensor:
+    """tanh for a scalar; Gumbel-softmax, softmax((logits + g) / tau), near one-hot, for a one-hot block."""
+    if kind == "tanh":
+        return torch.tanh(block)
+    if kind == "softmax":
+        return F.softmax((block + g) / GUMBEL_TAU, dim=1)
+    return block
+
+
 def _gumbel_from(z: Tensor, shape: torch.Size) -> Tensor:
     """Gumbel noise -log(-log U) drawn from a generator seeded by the bytes of z: sampling with a
     given seed (hence a given z) gives the same rows every time, without touching the global RNG."""
@@ -117,7 +138,7 @@ def _gumbel_from(z: Tensor, shape: torch.Size) -> Tensor:
 def build_table_networks(config, layout) -> tuple[nn.Module, nn.Module]:
     """(G, D) for an encoded table's layout (data/table_layout.TableLayout)."""
     G = TableGenerator(config.noise_dim, layout.spans, config.generator_hidden, layout.condition_dim,
-                       layout.condition_spans)
+                       layout.condition_spans, head=config.generator_head)
     D = TableDiscriminator(layout.dim, config.discriminator_hidden, config.pack, layout.condition_dim,
                            dropout=config.table_dropout)
     return G, D
