@@ -76,7 +76,7 @@ class TrainConfig:
     discrete: str = ""  # comma-separated columns to treat as categories, whatever their values
     metadata: str = ""  # YAML/JSON file: {column: categorical | continuous}
     table_dropout: float = 0.5  # dropout in the table discriminator's hidden layers (CTGAN's)
-    generator_head: str = "joint"  # the table generator's output head (nets/tabular.py); tables' default: see table_defaults
+    generator_head: str = "joint"  # the table generator's output head (nets/tabular.py); autoregressive measured in docs/tables.md
     # Differential privacy for tables (privacy/, models/private_gan.py): DP-SGD on D with Opacus
     dp_epsilon: float = 0.0  # the (epsilon, delta) budget's epsilon; 0 = no differential privacy
     dp_delta: float = 0.0  # 0 = 1 / (10 x rows) rounded down to a power of ten

@@ -22,6 +22,7 @@ def test_block_logits_see_only_the_blocks_before_them():
     assert out.shape == (64, 8)
     # The last block's logits depend on the first two blocks' outputs; the first block on none.
     assert G.heads[2].in_features == 16 + 5 + 1 + 3 and G.heads[0].in_features == 16 + 5
+
     def grad(of, wrt):
         g = torch.autograd.grad(of.sum(), wrt, retain_graph=True, allow_unused=True)[0]
         return 0.0 if g is None else g.abs().sum().item()
@@ -29,6 +30,7 @@ def test_block_logits_see_only_the_blocks_before_them():
     assert grad(G.last_logits[:, 4:], G.heads[1].weight) > 0  # the last block follows the one before it
     assert grad(G.last_logits[:, 1:4], G.heads[2].weight) == 0  # and no block follows a later one
     assert grad(G.last_logits[:, :1], G.heads[1].weight) == 0
+
 
 def test_joint_head_keeps_ctgans_single_layer_and_its_checkpoint_names():
     G = generator("joint")

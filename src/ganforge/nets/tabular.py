@@ -47,12 +47,12 @@ class TableGenerator(nn.Module):
             width += h
         self.body = nn.Sequential(*layers)
         self.widths = [w for w, _ in spans]
-        if head == "autoregressive":
+        self.autoregressive = head == "autoregressive"
+        if self.autoregressive:  # block i reads the features and blocks 0..i-1
             before = [sum(self.widths[:i]) for i in range(len(self.widths))]
             self.heads = nn.ModuleList(nn.Linear(width + b, w) for b, w in zip(before, self.widths))
         else:
             self.head = nn.Linear(width, sum(self.widths))
-        self.autoregressive = head == "autoregressive"
         self.kinds = [kind for _, kind in spans]
         self.condition_spans = list(condition_spans)
         self.last_logits: Tensor | None = None
